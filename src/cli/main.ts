@@ -1,0 +1,15 @@
+// The `hive` command line.
+import { Command } from "commander";
+
+export function buildProgram(): Command {
+  const program = new Command("hive");
+  program.description("build and run Docker Swarm sites described by a hive inventory").showHelpAfterError();
+  return program;
+}
+
+if (require.main === module || process.argv[1]?.endsWith("hive.js")) {
+  buildProgram().parseAsync(process.argv).catch((err: unknown) => {
+    process.stderr.write(`hive: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}
