@@ -1,9 +1,11 @@
 // The `hive` command line.
 import { Command } from "commander";
+import { registerBotCommand } from "./commands/bot";
 
 export function buildProgram(): Command {
   const program = new Command("hive");
   program.description("build and run Docker Swarm sites described by a hive inventory").showHelpAfterError();
+  registerBotCommand(program);
   return program;
 }
 

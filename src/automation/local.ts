@@ -1,0 +1,143 @@
+// The real StackRunner: the Pulumi Automation API over the project's own Pulumi.yaml (a local
+// program; the `pulumi` CLI runs it in its own language-host process).
+import * as path from "node:path";
+import { LocalWorkspace, type OutputMap, type Stack } from "@pulumi/pulumi/automation";
+import { publicOutputs, stringLeaves } from "./redact";
+import type { PublicOutputs, RunOptions, RunResult, StackRunner } from "./types";
+
+export interface LocalRunnerOptions {
+  /** The folder holding Pulumi.yaml; default: the repository root. */
+  workDir?: string;
+  /** State backend; default PULUMI_BACKEND_URL, else file://<workDir>/.pulumi-state. */
+  backendUrl?: string;
+  /** Extra environment for the pulumi CLI (e.g. PULUMI_CONFIG_PASSPHRASE_FILE). */
+  env?: Record<string, string>;
+}
+
+export const PROJECT_ROOT = path.resolve(__dirname, "../..");
+
+/** The state backend: explicit option, then PULUMI_BACKEND_URL, then a folder inside the project. */
+export function resolveBackendUrl(workDir: string, explicit?: string, env = process.env): string {
+  return explicit ?? env.PULUMI_BACKEND_URL ?? `file://${path.join(workDir, ".pulumi-state")}`;
+}
+
+/** Splits CLI output chunks into whole lines; the last partial line is kept until flush(). */
+export function lineSplitter(emit: (line: string) => void): { push(chunk: string): void; flush(): void } {
+  let pending = "";
+  return {
+    push(chunk) {
+      const parts = (pending + chunk).split(/\r?\n/);
+      pending = parts.pop() ?? "";
+      for (const line of parts) emit(line);
+    },
+    flush() {
+      if (pending !== "") emit(pending);
+      pending = "";
+    },
+  };
+}
+
+export class LocalStackRunner implements StackRunner {
+  private readonly workDir: string;
+  private readonly envVars: Record<string, string>;
+
+  constructor(options: LocalRunnerOptions = {}) {
+    this.workDir = path.resolve(options.workDir ?? PROJECT_ROOT);
+    const backend = resolveBackendUrl(this.workDir, options.backendUrl);
+    this.envVars = { PULUMI_BACKEND_URL: backend, ...(options.env ?? {}) };
+  }
+
+  private async stack(stage: string, withPlan = false): Promise<Stack> {
+    if (this.envVars.PULUMI_BACKEND_URL.startsWith("file://")) {
+      const dir = this.envVars.PULUMI_BACKEND_URL.slice("file://".length).split("?")[0];
+      const { mkdirSync } = await import("node:fs");
+      mkdirSync(dir, { recursive: true });
+    }
+    return LocalWorkspace.createOrSelectStack(
+      { stackName: stage, workDir: this.workDir },
+      // Older CLIs hid update plans behind experimental mode (and saved empty plans without it).
+      { workDir: this.workDir, envVars: withPlan ? { ...this.envVars, PULUMI_EXPERIMENTAL: "true" } : this.envVars },
+    );
+  }
+
+  private static common(opts: RunOptions, out: ReturnType<typeof lineSplitter>) {
+    return {
+      onOutput: (chunk: string) => out.push(chunk),
+      onEvent: opts.onEvent as ((e: object) => void) | undefined,
+      target: opts.targets,
+      message: opts.message,
+      signal: opts.signal,
+    };
+  }
+
+  async preview(stage: string, opts: RunOptions): Promise<RunResult> {
+    const stack = await this.stack(stage, opts.planFile !== undefined);
+    const out = lineSplitter((l) => opts.onOutput?.(l));
+    try {
+      const common = LocalStackRunner.common(opts, out);
+      const res = opts.destroy
+        ? await stack.previewDestroy(common)
+        : await stack.preview({ ...common, plan: opts.planFile });
+      return { status: "succeeded", changes: { ...res.changeSummary } };
+    } finally {
+      out.flush();
+    }
+  }
+
+  async up(stage: string, opts: RunOptions): Promise<RunResult> {
+    const stack = await this.stack(stage, opts.planFile !== undefined);
+    const out = lineSplitter((l) => opts.onOutput?.(l));
+    try {
+      const res = await stack.up({ ...LocalStackRunner.common(opts, out), plan: opts.planFile });
+      return { status: "succeeded", changes: { ...res.summary.resourceChanges }, outputs: publicOutputs(res.outputs) };
+    } finally {
+      out.flush();
+    }
+  }
+
+  async refresh(stage: string, opts: RunOptions): Promise<RunResult> {
+    const stack = await this.stack(stage);
+    const out = lineSplitter((l) => opts.onOutput?.(l));
+    try {
+      const res = await stack.refresh(LocalStackRunner.common(opts, out));
+      return { status: "succeeded", changes: { ...res.summary.resourceChanges }, outputs: publicOutputs(await stack.outputs()) };
+    } finally {
+      out.flush();
+    }
+  }
+
+  async destroy(stage: string, opts: RunOptions): Promise<RunResult> {
+    const stack = await this.stack(stage);
+    const out = lineSplitter((l) => opts.onOutput?.(l));
+    try {
+      const res = await stack.destroy(LocalStackRunner.common(opts, out));
+      return { status: "succeeded", changes: { ...res.summary.resourceChanges } };
+    } finally {
+      out.flush();
+    }
+  }
+
+  async outputs(stage: string): Promise<PublicOutputs> {
+    return publicOutputs(await (await this.stack(stage)).outputs());
+  }
+
+  async secretValues(stage: string): Promise<string[]> {
+    const stack = await this.stack(stage);
+    const outputs: OutputMap = await stack.outputs();
+    const config = await stack.getAllConfig();
+    return [
+      ...Object.values(outputs).filter((o) => o.secret).flatMap((o) => stringLeaves(o.value)),
+      ...Object.values(config).filter((c) => c.secret).flatMap((c) => stringLeaves(c.value)),
+    ];
+  }
+
+  async cancel(stage: string): Promise<void> {
+    // `pulumi cancel` also removes a DIY backend's stale lock files.
+    await (await this.stack(stage)).cancel();
+  }
+}
+
+/** Worker entry point convention (see RunnerSpec). */
+export function createRunner(options?: LocalRunnerOptions): StackRunner {
+  return new LocalStackRunner(options ?? {});
+}
