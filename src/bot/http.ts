@@ -136,24 +136,19 @@ export class BotServer {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://bot.invalid");
     const ctx: Context = { requestId: randomUUID(), via: "http", who: null, method: req.method ?? "GET", path: url.pathname };
-    let status = 500;
-    let streaming = false;
+    // The audit record is written (and fsync'd) before the answer leaves.
+    let reply: Reply & { headers?: http.OutgoingHttpHeaders };
     try {
       const outcome = await this.route(req, res, url, ctx);
-      if (outcome === "sent") {
-        streaming = true;
-        return;
-      }
-      status = outcome.status;
-      sendJson(res, outcome.status, outcome.body, outcome.headers);
+      if (outcome === "sent") return;
+      reply = outcome;
     } catch (err) {
-      status = err instanceof HttpError ? err.status : 500;
       if (!(err instanceof HttpError)) this.deps.log("error", "request failed", { requestId: ctx.requestId, error: String(err).split("\n")[0] });
-      if (!res.headersSent) sendJson(res, status, { error: err instanceof HttpError ? err.message : "internal error" });
-      else res.destroy();
-    } finally {
-      if (!streaming) this.record(ctx, status);
+      if (res.headersSent) return void res.destroy();
+      reply = err instanceof HttpError ? { status: err.status, body: { error: err.message } } : { status: 500, body: { error: "internal error" } };
     }
+    this.record(ctx, reply.status);
+    sendJson(res, reply.status, reply.body, reply.headers);
   }
 
   private async authenticate(req: http.IncomingMessage, url: URL, ctx: Context, allowQuery: boolean): Promise<TokenEntry> {
@@ -178,8 +173,8 @@ export class BotServer {
 
     if (parts.length === 0) {
       only("GET");
-      this.sendPage(res);
       this.record(ctx, 200);
+      this.sendPage(res);
       return "sent";
     }
     if (parts[0] === "slack" && parts[1] === "command" && parts.length === 2) {
@@ -276,13 +271,13 @@ export class BotServer {
     };
     const unsubscribe = this.deps.service.follow(who, runId, afterId, write);
     if (typeof unsubscribe !== "function") return unsubscribe;
+    this.record(ctx, 200);
     res.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-store",
       "x-accel-buffering": "no",
       connection: "keep-alive",
     });
-    this.record(ctx, 200);
     this.streams.add(res);
     open = true;
     res.write(": stream of run " + runId + "\n\n");

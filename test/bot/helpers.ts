@@ -43,7 +43,7 @@ export interface TestBot {
 }
 
 export async function startTestBot(
-  opts: { runner?: ScriptedRunnerOptions; now?: () => number; executor?: (runner: ScriptedStackRunner) => Executor; config?: Record<string, unknown> } = {},
+  opts: { runner?: ScriptedRunnerOptions; now?: () => number; executor?: (runner: ScriptedStackRunner, dir: string) => Executor; config?: Record<string, unknown> } = {},
 ): Promise<TestBot> {
   const dir = mkdtempSync(path.join(tmpdir(), "hive-bot-"));
   const config = parseConfig(
@@ -65,7 +65,7 @@ export async function startTestBot(
   });
   const logs: string[] = [];
   const bot = await startBot(config, {
-    executor: opts.executor ? opts.executor(runner) : new InProcessExecutor(runner),
+    executor: opts.executor ? opts.executor(runner, dir) : new InProcessExecutor(runner),
     stacks: runner,
     log: (level, msg, fields) => logs.push(JSON.stringify({ level, msg, ...fields })),
     env: { SLACK_SIGNING_SECRET: SLACK_SECRET },
