@@ -1,5 +1,6 @@
 // The real StackRunner: the Pulumi Automation API over the project's own Pulumi.yaml (a local
 // program; the `pulumi` CLI runs it in its own language-host process).
+import { mkdirSync } from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace, type OutputMap, type Stack } from "@pulumi/pulumi/automation";
 import { publicOutputs, stringLeaves } from "./redact";
@@ -47,17 +48,17 @@ export class LocalStackRunner implements StackRunner {
     this.envVars = { PULUMI_BACKEND_URL: backend, ...(options.env ?? {}) };
   }
 
-  private async stack(stage: string, withPlan = false): Promise<Stack> {
+  /** The stage's stack; `create: false` for reads, so that looking never creates a stack. */
+  private async stack(stage: string, opts: { withPlan?: boolean; create?: boolean } = {}): Promise<Stack> {
     if (this.envVars.PULUMI_BACKEND_URL.startsWith("file://")) {
       const dir = this.envVars.PULUMI_BACKEND_URL.slice("file://".length).split("?")[0];
-      const { mkdirSync } = await import("node:fs");
       mkdirSync(dir, { recursive: true });
     }
-    return LocalWorkspace.createOrSelectStack(
-      { stackName: stage, workDir: this.workDir },
-      // Older CLIs hid update plans behind experimental mode (and saved empty plans without it).
-      { workDir: this.workDir, envVars: withPlan ? { ...this.envVars, PULUMI_EXPERIMENTAL: "true" } : this.envVars },
-    );
+    const args = { stackName: stage, workDir: this.workDir };
+    // Older CLIs hid update plans behind experimental mode (and saved empty plans without it).
+    const envVars = opts.withPlan ? { ...this.envVars, PULUMI_EXPERIMENTAL: "true" } : this.envVars;
+    const wsOpts = { workDir: this.workDir, envVars };
+    return opts.create === false ? LocalWorkspace.selectStack(args, wsOpts) : LocalWorkspace.createOrSelectStack(args, wsOpts);
   }
 
   private static common(opts: RunOptions, out: ReturnType<typeof lineSplitter>) {
@@ -71,7 +72,7 @@ export class LocalStackRunner implements StackRunner {
   }
 
   async preview(stage: string, opts: RunOptions): Promise<RunResult> {
-    const stack = await this.stack(stage, opts.planFile !== undefined);
+    const stack = await this.stack(stage, { withPlan: opts.planFile !== undefined });
     const out = lineSplitter((l) => opts.onOutput?.(l));
     try {
       const common = LocalStackRunner.common(opts, out);
@@ -85,7 +86,7 @@ export class LocalStackRunner implements StackRunner {
   }
 
   async up(stage: string, opts: RunOptions): Promise<RunResult> {
-    const stack = await this.stack(stage, opts.planFile !== undefined);
+    const stack = await this.stack(stage, { withPlan: opts.planFile !== undefined });
     const out = lineSplitter((l) => opts.onOutput?.(l));
     try {
       const res = await stack.up({ ...LocalStackRunner.common(opts, out), plan: opts.planFile });
@@ -118,7 +119,7 @@ export class LocalStackRunner implements StackRunner {
   }
 
   async outputs(stage: string): Promise<PublicOutputs> {
-    return publicOutputs(await (await this.stack(stage)).outputs());
+    return publicOutputs(await (await this.stack(stage, { create: false })).outputs());
   }
 
   async secretValues(stage: string): Promise<string[]> {
@@ -133,7 +134,7 @@ export class LocalStackRunner implements StackRunner {
 
   async cancel(stage: string): Promise<void> {
     // `pulumi cancel` also removes a DIY backend's stale lock files.
-    await (await this.stack(stage)).cancel();
+    await (await this.stack(stage, { create: false })).cancel();
   }
 }
 
