@@ -22,13 +22,14 @@ export const WORKER_MODULE = path.join(__dirname, "worker.ts");
 export function startWorker(
   start: Omit<WorkerStart, "type">,
   handlers: WorkerHandlers,
-  opts: { graceMs?: number } = {},
+  opts: { graceMs?: number; env?: NodeJS.ProcessEnv } = {},
 ): WorkerRun {
   const graceMs = opts.graceMs ?? 30_000;
   // The worker's own stdout/stderr are not forwarded: engine output arrives, redacted, over IPC.
   const child = fork(WORKER_MODULE, [], {
     execArgv: ["--require", require.resolve("tsx/cjs")],
     stdio: ["ignore", "ignore", "ignore", "ipc"],
+    env: opts.env ?? process.env,
   });
   let result: RunResult | undefined;
   let cancelled = false;

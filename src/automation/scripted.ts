@@ -26,6 +26,8 @@ export interface ScriptedRunnerOptions {
   stateFile?: string;
   /** Operations that, after their steps, wait until cancelled. */
   waitForAbort?: Operation[];
+  /** Record which of these environment variables are set, with each operation's call. */
+  recordEnv?: string[];
   /** In-process only: awaited before an operation's steps (lets a test hold an update open). */
   gate?: (operation: Operation, stage: string) => Promise<void>;
 }
@@ -36,6 +38,8 @@ export interface RecordedCall {
   planFile?: string;
   targets?: string[];
   destroy?: boolean;
+  /** Names from recordEnv that were set. */
+  env?: string[];
 }
 
 export const STALE_PLAN_ERROR = "the update plan does not match the current state of the stack";
@@ -85,7 +89,8 @@ export class ScriptedStackRunner implements StackRunner {
   }
 
   private async play(operation: Operation, stage: string, opts: RunOptions): Promise<RunResult> {
-    this.record({ method: operation, stage, planFile: opts.planFile, targets: opts.targets, destroy: opts.destroy });
+    const env = this.options.recordEnv?.filter((name) => process.env[name] !== undefined);
+    this.record({ method: operation, stage, planFile: opts.planFile, targets: opts.targets, destroy: opts.destroy, env });
     if (operation === "up" && opts.planFile !== undefined) {
       if (!existsSync(opts.planFile)) throw new Error(`plan file ${opts.planFile} not found`);
       const plan = JSON.parse(readFileSync(opts.planFile, "utf8")) as { stage: string; version: number };

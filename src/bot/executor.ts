@@ -29,10 +29,12 @@ export class WorkerExecutor implements Executor {
   constructor(
     private readonly runner: RunnerSpec,
     private readonly graceMs = 30_000,
+    /** The workers' environment (the bot's own secrets removed). */
+    private readonly env?: NodeJS.ProcessEnv,
   ) {}
 
   start(request: ExecutionRequest, handlers: ExecutionHandlers): Execution {
-    const run = startWorker({ ...request, runner: this.runner }, handlers, { graceMs: this.graceMs });
+    const run = startWorker({ ...request, runner: this.runner }, handlers, { graceMs: this.graceMs, env: this.env });
     return { result: run.result, cancel: () => run.cancel() };
   }
 }

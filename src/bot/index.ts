@@ -48,6 +48,9 @@ export async function startBot(config: BotConfig, opts: StartOptions = {}): Prom
     slack = { signingSecret, users: config.slack.users };
   }
   const spec = runnerSpec(config);
+  // Updates run the project's program: it has no business seeing the bot's Slack signing secret.
+  const workerEnv = { ...env };
+  if (config.slack) delete workerEnv[config.slack.signingSecretEnv];
   const audit = opts.audit ?? new AuditLog(config.auditLog);
   const service = new BotService({
     settings: {
@@ -56,7 +59,7 @@ export async function startBot(config: BotConfig, opts: StartOptions = {}): Prom
       approvalTtlMs: config.approvalTtlMs,
       dataDir: config.dataDir,
     },
-    executor: opts.executor ?? new WorkerExecutor(spec),
+    executor: opts.executor ?? new WorkerExecutor(spec, undefined, workerEnv),
     stacks: opts.stacks ?? loadRunner(spec),
     audit,
     log,

@@ -2,7 +2,7 @@
 // Every decision that admits a run (permission, approval, lock) is taken synchronously, so concurrent
 // requests cannot both pass the lock check.
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import { canSeeStage, permits, type TokenEntry } from "./auth";
 import type { AuditSink } from "./audit";
@@ -267,16 +267,22 @@ export class BotService {
     run.finishedAt = this.iso();
     run.execution = undefined;
     if (this.locks.get(run.stage)?.runId === run.id) this.locks.delete(run.stage);
-    this.deps.audit.write({
-      kind: "result",
-      runId: run.id,
-      who: run.by,
-      stage: run.stage,
-      operation: run.destroy ? "preview-destroy" : run.operation,
-      status: result.status,
-      ...(result.changes ? { changes: result.changes } : {}),
-      ...(result.error ? { error: result.error } : {}),
-    });
+    // An applied plan cannot be used again (its approval was single-use).
+    if (run.operation === "up" && run.planFile) rmSync(run.planFile, { force: true });
+    try {
+      this.deps.audit.write({
+        kind: "result",
+        runId: run.id,
+        who: run.by,
+        stage: run.stage,
+        operation: run.destroy ? "preview-destroy" : run.operation,
+        status: result.status,
+        ...(result.changes ? { changes: result.changes } : {}),
+        ...(result.error ? { error: result.error } : {}),
+      });
+    } catch (err) {
+      this.deps.log("error", "writing the audit log failed", { runId: run.id, error: errorText(err) });
+    }
     this.deps.log(result.status === "succeeded" ? "info" : "warn", "run finished", {
       runId: run.id,
       stage: run.stage,
@@ -290,7 +296,9 @@ export class BotService {
   private forgetOldRuns(): void {
     const finished = [...this.runs.values()].filter((r) => r.status !== "running");
     for (const r of finished.slice(0, Math.max(0, this.runs.size - KEPT_RUNS))) {
-      if (this.lastRun.get(r.stage) !== r.id) this.runs.delete(r.id);
+      if (this.lastRun.get(r.stage) === r.id) continue;
+      this.runs.delete(r.id);
+      if (r.planFile) rmSync(r.planFile, { force: true });
     }
   }
 

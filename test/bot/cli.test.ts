@@ -34,12 +34,22 @@ test("hive bot --config serves on --port 0 and on SIGTERM cancels the running up
     const config = {
       dataDir: "data",
       shutdownTimeoutSeconds: 0.3,
-      runner: { module: SCRIPTED, options: { waitForAbort: ["up"], steps: { up: [{ output: "working" }] } } },
+      runner: {
+        module: SCRIPTED,
+        options: {
+          waitForAbort: ["up"],
+          steps: { up: [{ output: "working" }] },
+          callLog: path.join(dir, "calls.jsonl"),
+          recordEnv: ["SLACK_SIGNING_SECRET", "HIVE_TEST_MARKER"],
+        },
+      },
+      slack: { users: {} },
       tokens: [{ name: "alice", hash: `sha256:${createHash("sha256").update(TOKENS.alice).digest("hex")}`, stages: ["*"], actions: ["up"] }],
     };
     writeFileSync(path.join(dir, "bot.json"), JSON.stringify(config));
     const child = spawn(process.execPath, [HIVE, "bot", "--config", path.join(dir, "bot.json"), "--port", "0", "--host", "127.0.0.1"], {
       stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, SLACK_SIGNING_SECRET: "cli-test-signing-secret", HIVE_TEST_MARKER: "1" },
     });
     let stderr = "";
     const url = await new Promise<string>((resolve, reject) => {
@@ -78,6 +88,9 @@ test("hive bot --config serves on --port 0 and on SIGTERM cancels the running up
     assert.deepEqual([result?.runId, result?.status], [runId, "cancelled"]);
     assert.ok(!readFileSync(path.join(dir, "data", "audit.jsonl"), "utf8").includes(TOKENS.alice));
     assert.ok(!stderr.includes(TOKENS.alice));
+    // the worker (and so the program) does not inherit the bot's Slack signing secret
+    const upCall = readFileSync(path.join(dir, "calls.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as { method: string; env?: string[] }).find((c) => c.method === "up");
+    assert.deepEqual(upCall?.env, ["HIVE_TEST_MARKER"]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
