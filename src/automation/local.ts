@@ -61,60 +61,68 @@ export class LocalStackRunner implements StackRunner {
     return opts.create === false ? LocalWorkspace.selectStack(args, wsOpts) : LocalWorkspace.createOrSelectStack(args, wsOpts);
   }
 
-  private static common(opts: RunOptions, out: ReturnType<typeof lineSplitter>) {
+  /** Options shared by every operation; stdout and stderr both reach onOutput as whole lines. */
+  private static common(opts: RunOptions) {
+    const emit = (line: string) => opts.onOutput?.(line);
+    const stdout = lineSplitter(emit);
+    const stderr = lineSplitter(emit);
     return {
-      onOutput: (chunk: string) => out.push(chunk),
-      onEvent: opts.onEvent as ((e: object) => void) | undefined,
-      target: opts.targets,
-      message: opts.message,
-      signal: opts.signal,
+      flush: () => {
+        stdout.flush();
+        stderr.flush();
+      },
+      options: {
+        onOutput: (chunk: string) => stdout.push(chunk),
+        onError: (chunk: string) => stderr.push(chunk),
+        onEvent: opts.onEvent as ((e: object) => void) | undefined,
+        target: opts.targets,
+        message: opts.message,
+        signal: opts.signal,
+      },
     };
   }
 
   async preview(stage: string, opts: RunOptions): Promise<RunResult> {
     const stack = await this.stack(stage, { withPlan: opts.planFile !== undefined });
-    const out = lineSplitter((l) => opts.onOutput?.(l));
+    const { options, flush } = LocalStackRunner.common(opts);
     try {
-      const common = LocalStackRunner.common(opts, out);
-      const res = opts.destroy
-        ? await stack.previewDestroy(common)
-        : await stack.preview({ ...common, plan: opts.planFile });
+      const res = opts.destroy ? await stack.previewDestroy(options) : await stack.preview({ ...options, plan: opts.planFile });
       return { status: "succeeded", changes: { ...res.changeSummary } };
     } finally {
-      out.flush();
+      flush();
     }
   }
 
   async up(stage: string, opts: RunOptions): Promise<RunResult> {
     const stack = await this.stack(stage, { withPlan: opts.planFile !== undefined });
-    const out = lineSplitter((l) => opts.onOutput?.(l));
+    const { options, flush } = LocalStackRunner.common(opts);
     try {
-      const res = await stack.up({ ...LocalStackRunner.common(opts, out), plan: opts.planFile });
+      const res = await stack.up({ ...options, plan: opts.planFile });
       return { status: "succeeded", changes: { ...res.summary.resourceChanges }, outputs: publicOutputs(res.outputs) };
     } finally {
-      out.flush();
+      flush();
     }
   }
 
   async refresh(stage: string, opts: RunOptions): Promise<RunResult> {
     const stack = await this.stack(stage);
-    const out = lineSplitter((l) => opts.onOutput?.(l));
+    const { options, flush } = LocalStackRunner.common(opts);
     try {
-      const res = await stack.refresh(LocalStackRunner.common(opts, out));
+      const res = await stack.refresh(options);
       return { status: "succeeded", changes: { ...res.summary.resourceChanges }, outputs: publicOutputs(await stack.outputs()) };
     } finally {
-      out.flush();
+      flush();
     }
   }
 
   async destroy(stage: string, opts: RunOptions): Promise<RunResult> {
     const stack = await this.stack(stage);
-    const out = lineSplitter((l) => opts.onOutput?.(l));
+    const { options, flush } = LocalStackRunner.common(opts);
     try {
-      const res = await stack.destroy(LocalStackRunner.common(opts, out));
+      const res = await stack.destroy(options);
       return { status: "succeeded", changes: { ...res.summary.resourceChanges } };
     } finally {
-      out.flush();
+      flush();
     }
   }
 

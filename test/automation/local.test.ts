@@ -64,8 +64,10 @@ test("preview saves a plan, up applies it; events and output are redacted; outpu
     assert.equal(upCall[upCall.indexOf("--plan") + 1], planFile);
     assert.equal(upCall.at(-1), `ENV ${backend} experimental=true`);
 
-    const missing = await runOperation(runner, "up", "staging", { planFile: path.join(dir, "none.json") });
+    const errLines: string[] = [];
+    const missing = await runOperation(runner, "up", "staging", { planFile: path.join(dir, "none.json"), onOutput: (l) => errLines.push(l) });
     assert.equal(missing.status, "failed");
+    assert.deepEqual(errLines, [`error: could not read plan ${path.join(dir, "none.json")}`], "stderr lines are streamed too");
     assert.match(missing.error ?? "", /could not read plan/);
 
     const before = calls().length;
