@@ -165,7 +165,12 @@ export class BotServer {
     url: URL,
     ctx: Context,
   ): Promise<"sent" | (Reply & { headers?: http.OutgoingHttpHeaders })> {
-    const parts = url.pathname.split("/").filter(Boolean).map((p) => decodeURIComponent(p));
+    let parts: string[];
+    try {
+      parts = url.pathname.split("/").filter(Boolean).map((p) => decodeURIComponent(p));
+    } catch {
+      throw new HttpError(400, "malformed path");
+    }
     const method = ctx.method;
     const only = (m: string) => {
       if (method !== m) throw new HttpError(405, `use ${m}`);

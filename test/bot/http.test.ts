@@ -44,6 +44,7 @@ test("authentication and authorisation: 401, 403, 404, 405, 400", async () => {
     assert.equal((await request(t.url, "POST", "/stacks/staging/deploy", { token: bob })).status, 404);
     assert.equal((await request(t.url, "GET", "/nowhere", { token: bob })).status, 404);
     assert.equal((await request(t.url, "DELETE", "/stacks", { token: bob })).status, 405);
+    assert.deepEqual((await request(t.url, "GET", "/stacks/%E0%A4%A", { token: bob })).json, { error: "malformed path" });
     const badJson = await request(t.url, "POST", "/stacks/staging/preview", { token: bob, rawBody: "{nope" });
     assert.deepEqual([badJson.status, badJson.json.error], [400, "the body is not valid JSON"]);
     const badField = await request(t.url, "POST", "/stacks/staging/refresh", { token: alice, body: { destroy: true } });
