@@ -83,8 +83,6 @@ test("follow-swarm-service follows tasks on a real swarm", { timeout: 150_000 },
   const inNs = (argv: string[]) => ["nsenter", `--net=/run/netns/${ns}`, ...argv];
   const docker = (...args: string[]) => sh([DOCKER, ...args], env);
   const cleanups: Array<() => void | Promise<void>> = [];
-  let dockerd: ChildProcess | undefined;
-  let daemon: ChildProcess | undefined;
   let daemonLog = "";
   const log = () => daemonLog;
 
@@ -107,7 +105,7 @@ test("follow-swarm-service follows tasks on a real swarm", { timeout: 150_000 },
     sh(inNs(["ip", "link", "set", "lo", "up"]));
 
     const dockerdLog: string[] = [];
-    dockerd = spawn(
+    const dockerd = spawn(
       "nsenter",
       [
         `--net=/run/netns/${ns}`,
@@ -124,11 +122,10 @@ test("follow-swarm-service follows tasks on a real swarm", { timeout: 150_000 },
       { stdio: ["ignore", "ignore", "pipe"] },
     );
     dockerd.stderr?.on("data", (d: Buffer) => dockerdLog.push(d.toString()));
-    const dockerdProc = dockerd;
     cleanups.push(async () => {
-      dockerdProc.kill("SIGTERM");
-      if (!(await exited(dockerdProc, 20_000))) dockerdProc.kill("SIGKILL");
-      await exited(dockerdProc, 5_000);
+      dockerd.kill("SIGTERM");
+      if (!(await exited(dockerd, 20_000))) dockerd.kill("SIGKILL");
+      await exited(dockerd, 5_000);
       // container shims outlive dockerd only if a container was still up; they name our dir
       for (const pid of spawnSync("pgrep", ["-f", dir], { encoding: "utf8" }).stdout.split(/\s+/).filter(Boolean)) {
         if (Number(pid) !== process.pid) spawnSync("kill", ["-9", pid]);
@@ -181,24 +178,32 @@ test("follow-swarm-service follows tasks on a real swarm", { timeout: 150_000 },
 
     // Started after the tasks: the first reconcile must find them. The periodic reconcile is
     // 60 s away, so every later change has to come through the event stream.
-    daemon = spawn("nsenter", [`--net=/run/netns/${ns}`, "python3", DAEMON], {
-      env: {
-        ...env,
-        HIVE_DOCKER_CLI: DOCKER,
-        HIVE_STATE_FILE: join(dir, "state.json"),
-        HIVE_RECONCILE_INTERVAL: "60",
-        HIVE_EVENT_DEBOUNCE: "0.5",
-        HIVE_ROUTER_INTERVAL: "1",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    daemon.stdout?.on("data", (d: Buffer) => (daemonLog += d.toString()));
-    daemon.stderr?.on("data", (d: Buffer) => (daemonLog += d.toString()));
-    const daemonProc = daemon;
-    cleanups.push(async () => {
-      daemonProc.kill("SIGTERM");
-      if (!(await exited(daemonProc, 5_000))) daemonProc.kill("SIGKILL");
-    });
+    const startDaemon = () => {
+      const child = spawn("nsenter", [`--net=/run/netns/${ns}`, "python3", DAEMON], {
+        env: {
+          ...env,
+          HIVE_DOCKER_CLI: DOCKER,
+          HIVE_STATE_FILE: join(dir, "state.json"),
+          HIVE_RECONCILE_INTERVAL: "60",
+          HIVE_EVENT_DEBOUNCE: "0.5",
+          HIVE_ROUTER_INTERVAL: "1",
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      child.stdout?.on("data", (d: Buffer) => (daemonLog += d.toString()));
+      child.stderr?.on("data", (d: Buffer) => (daemonLog += d.toString()));
+      cleanups.push(async () => {
+        child.kill("SIGTERM");
+        if (!(await exited(child, 5_000))) child.kill("SIGKILL");
+      });
+      return child;
+    };
+    const stopDaemon = async (child: ChildProcess) => {
+      child.kill("SIGTERM");
+      assert.ok(await exited(child, 10_000), "daemon did not stop on SIGTERM");
+      assert.equal(child.exitCode, 0, daemonLog);
+    };
+    const first = startDaemon();
 
     await until("node label", () => (labels()["fss-leader"] === "true" ? true : undefined), 20_000, log);
     await until("VIP", () => (addresses().includes(` ${vip}/24 `) ? true : undefined), 20_000, log);
@@ -222,14 +227,18 @@ test("follow-swarm-service follows tasks on a real swarm", { timeout: 150_000 },
     docker("service", "scale", "-d", "fss-mark-b=0");
     await until("label removed", () => (labels()["fss-leader"] === undefined ? true : undefined), 20_000, log);
 
+    // Stopping the daemon leaves the VIP where it is (an upgrade must not cut the service off);
+    // the next start takes back whatever the tasks no longer ask for.
+    await stopDaemon(first);
+    assert.ok(addresses().includes(` ${vip}/24 `));
     docker("service", "scale", "-d", "fss-vip=0");
+    await until("VIP task gone", () => (running("fss-vip") ? undefined : true), 30_000, log);
+    assert.ok(addresses().includes(` ${vip}/24 `));
+    const second = startDaemon();
     await until("VIP removed", () => (addresses().includes(` ${vip}/`) ? undefined : true), 20_000, log);
     await until("NAT rules removed", () => (hiveRules().length === 0 ? true : undefined), 20_000, log);
     assert.deepEqual(JSON.parse(readFileSync(join(dir, "state.json"), "utf8")), { marks: [], vips: [] });
-
-    daemonProc.kill("SIGTERM");
-    assert.ok(await exited(daemonProc, 10_000), "daemon did not stop on SIGTERM");
-    assert.equal(daemonProc.exitCode, 0, daemonLog);
+    await stopDaemon(second);
     assert.doesNotMatch(daemonLog, /Traceback|ERROR/);
   } finally {
     for (const cleanup of cleanups.reverse()) {

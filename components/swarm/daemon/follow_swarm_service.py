@@ -506,6 +506,7 @@ class Host:
         self.recorded_vips: set = set()
         self.held_back: Dict[str, float] = {}
         self.arping_warned = False
+        self.last_warnings: set = set()
         self._load_state()
 
     # state file: what this daemon added, so it can take it back after a restart
@@ -630,9 +631,11 @@ class Host:
 
     def apply(self, actions: Sequence[Action]) -> None:
         failed_vips = set()
+        warnings = {a.message for a in actions if isinstance(a, Warn)}
         for action in actions:
             if isinstance(action, Warn):
-                LOG.warning("%s", action.message)
+                # a standing problem is reported when it appears, not on every reconcile
+                LOG.log(logging.DEBUG if action.message in self.last_warnings else logging.WARNING, "%s", action.message)
                 continue
             LOG.info("%s", action.describe())  # type: ignore[attr-defined]
             if isinstance(action, AddLabel):
@@ -653,6 +656,7 @@ class Host:
                 self._ok(["iptables", "-w", "5", "-t", action.table, *action.args])
             elif isinstance(action, DeleteRule):
                 self._ok(["iptables", "-w", "5", "-t", action.table, *action.args])
+        self.last_warnings = warnings
         self._save_state()
 
     def reconcile(self) -> bool:
@@ -690,7 +694,6 @@ class EventWatcher(threading.Thread):
                 self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, encoding="utf-8")
                 assert self.proc.stdout is not None
                 for line in self.proc.stdout:
-                    backoff = 1.0
                     if line.strip():
                         self.wake.put("event")
                 self.proc.wait()
@@ -700,7 +703,7 @@ class EventWatcher(threading.Thread):
             if self.stopping.is_set():
                 return
             if time.monotonic() - started > 60:
-                backoff = 1.0
+                backoff = 1.0  # a stream that lived a while starts the backoff afresh
             LOG.warning("docker event stream ended (%s); reconnecting in %.0fs", err or "no message", backoff)
             # the engine may have changed while the stream was down
             self.wake.put("reconnect")

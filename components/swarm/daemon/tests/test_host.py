@@ -156,3 +156,42 @@ class RouterCheckTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class WarningTest(unittest.TestCase):
+    def test_standing_warning_is_logged_once(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            host = Host(config(tmp), run=Fake([]))
+            with self.assertLogs(fss.LOG, "DEBUG") as logs:
+                host.apply([fss.Warn("w1")])
+                host.apply([fss.Warn("w1")])
+                host.apply([])
+                host.apply([fss.Warn("w1")])
+            self.assertEqual(logs.output, ["WARNING:follow-swarm-service:w1", "DEBUG:follow-swarm-service:w1",
+                                           "WARNING:follow-swarm-service:w1"])
+
+
+class EventWatcherTest(unittest.TestCase):
+    def test_reconnects_when_the_stream_ends(self):
+        # a docker CLI whose event stream ends after one event, as when dockerd restarts
+        with tempfile.TemporaryDirectory() as tmp:
+            cli = os.path.join(tmp, "docker")
+            with open(cli, "w", encoding="utf-8") as f:
+                f.write(f'#!/bin/sh\necho "$*" >> {tmp}/calls\necho \'{{"Type":"service"}}\'\necho gone >&2\nexit 1\n')
+            os.chmod(cli, 0o755)
+            wake = fss.queue.Queue()
+            stopping = fss.threading.Event()
+            watcher = fss.EventWatcher(Config(docker=cli), wake, stopping)
+            with self.assertLogs(fss.LOG, "WARNING") as logs:
+                watcher.start()
+                seen = [wake.get(timeout=5) for _ in range(4)]
+                stopping.set()
+                watcher.join(timeout=5)
+            self.assertFalse(watcher.is_alive())
+            self.assertEqual(seen, ["event", "reconnect", "event", "reconnect"])
+            self.assertIn("docker event stream ended (gone); reconnecting in 1s", logs.output[0])
+            self.assertIn("reconnecting in 2s", logs.output[1])
+            with open(os.path.join(tmp, "calls"), encoding="utf-8") as f:
+                calls = f.read().splitlines()
+            self.assertGreaterEqual(len(calls), 2)
+            self.assertEqual(calls[0], "events --format {{json .}} " + " ".join("--filter " + x for x in fss.EventWatcher.FILTERS))
