@@ -103,6 +103,8 @@ class Observed:
     recorded_marks: FrozenSet[str] = frozenset()
     recorded_vips: FrozenSet[str] = frozenset()
     held_back_vips: FrozenSet[str] = frozenset()
+    # service id -> another node (ready) where a task of that service still runs
+    busy_elsewhere: Mapping[str, str] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- actions
@@ -113,6 +115,15 @@ class Warn:
 
     def describe(self) -> str:
         return self.message
+
+
+@dataclass(frozen=True)
+class Recheck:
+    """Reconcile again soon: something is about to change without an event here."""
+    seconds: float
+
+    def describe(self) -> str:
+        return f"check again in {self.seconds:.0f}s"
 
 
 @dataclass(frozen=True)
@@ -233,6 +244,8 @@ class _WantedVip:
     ports: List[Tuple[str, int]] = field(default_factory=list)
     snat: bool = False
     container_ip: Optional[str] = None
+    # another node still runs a task of the service: keep the VIP if held, do not take it
+    blocked: bool = False
 
 
 def _resolve(spec: VipSpec, addresses: Sequence[Address]) -> Optional[Address]:
@@ -360,13 +373,17 @@ def decide(obs: Observed) -> List[Action]:
             router = svc.labels.get("HIVE_ROUTER" + suffix) or None
             snat = svc.labels.get("HIVE_ENABLE_VIP_SNAT" + suffix, "").strip().lower() == "true"
             wanted_vips[spec.ip] = _WantedVip(address, router, svc.name, ports, snat, task.container_ip)
+            other = obs.busy_elsewhere.get(svc.id)
+            if other is not None and address not in obs.addresses:
+                wanted_vips[spec.ip].blocked = True
+                warnings.append(Warn(f"service {svc.name}: VIP {spec.ip} waits until its task on node {other} stops"))
 
     actions: List[Action] = []
 
     # iptables rules (removed first, added last: they lead to the VIP)
     wanted_rules: List[AddRule] = []
     for ip, w in sorted(wanted_vips.items()):
-        if ip in obs.held_back_vips or not (w.ports or w.snat):
+        if ip in obs.held_back_vips or w.blocked or not (w.ports or w.snat):
             continue
         if w.container_ip is None:
             warnings.append(Warn(f"service {w.service}: no address on {GWBRIDGE} yet, NAT rules for VIP {ip} wait"))
@@ -407,9 +424,11 @@ def decide(obs: Observed) -> List[Action]:
 
     present = set(obs.addresses)
     for ip, w in sorted(wanted_vips.items()):
-        if w.address not in present and ip not in obs.held_back_vips:
+        if w.address not in present and ip not in obs.held_back_vips and not w.blocked:
             actions.append(AddAddress(ip, w.address.prefixlen, w.address.interface, w.router, w.service))
     actions.extend(wanted_rules)
+    if any(w.blocked for w in wanted_vips.values()):
+        actions.append(Recheck(2.0))
     return warnings + actions
 
 
@@ -564,6 +583,7 @@ class Host:
             status = t.get("Status") or {}
             cid = (status.get("ContainerStatus") or {}).get("ContainerID") or ""
             tasks.append(Task(t["ID"], t.get("ServiceID", ""), status.get("State", ""), ips.get(cid)))
+        busy = self._busy_elsewhere(node["ID"], services, raw_tasks)
         rc, out, err = self.run(["ip", "-j", "-4", "addr", "show"])
         if rc != 0:
             raise ObserveError(f"ip addr: {err.strip()}")
@@ -588,7 +608,31 @@ class Host:
             recorded_marks=frozenset(self.recorded_marks),
             recorded_vips=frozenset(self.recorded_vips),
             held_back_vips=frozenset(self.held_back),
+            busy_elsewhere=busy,
         )
+
+    def _busy_elsewhere(self, node_id: str, services: Sequence[Service], raw_tasks: Sequence[dict]) -> Dict[str, str]:
+        """For the VIP services with a task here: another node that is up and still runs
+        one of their tasks (whatever its desired state), so that a moving VIP is
+        taken only once the old container has stopped, never held twice."""
+        vip_services = {s.id for s in services if any(s.labels.get("HIVE_VIP" + x) for x in VIP_SUFFIXES)}
+        wanted = sorted({t.get("ServiceID", "") for t in raw_tasks} & vip_services)
+        if not wanted:
+            return {}
+        task_ids = self._docker("service", "ps", "-q", "--no-trunc", *wanted).split()
+        tasks = json.loads(self._docker("inspect", "--type", "task", *task_ids)) if task_ids else []
+        nodes = {}
+        for line in self._docker("node", "ls", "--format", '{"id":{{json .ID}},"host":{{json .Hostname}},"status":{{json .Status}}}').splitlines():
+            if line.strip():
+                n = json.loads(line)
+                nodes[n["id"]] = n
+        busy: Dict[str, str] = {}
+        for t in tasks:
+            other = nodes.get(t.get("NodeID", ""))
+            state = (t.get("Status") or {}).get("State", "")
+            if other and other["id"] != node_id and other["status"] == "Ready" and state == "running":
+                busy[t["ServiceID"]] = other["host"]
+        return busy
 
     def _ok(self, argv: Sequence[str]) -> bool:
         rc, out, err = self.run(argv)
@@ -633,6 +677,8 @@ class Host:
         failed_vips = set()
         warnings = {a.message for a in actions if isinstance(a, Warn)}
         for action in actions:
+            if isinstance(action, Recheck):
+                continue
             if isinstance(action, Warn):
                 # a standing problem is reported when it appears, not on every reconcile
                 LOG.log(logging.DEBUG if action.message in self.last_warnings else logging.WARNING, "%s", action.message)
@@ -659,14 +705,17 @@ class Host:
         self.last_warnings = warnings
         self._save_state()
 
-    def reconcile(self) -> bool:
+    def reconcile(self) -> Optional[float]:
+        """One observe-decide-apply round: None when docker could not be asked (nothing was
+        changed), else how soon to look again (0 = at the usual interval)."""
         try:
             observed = self.observe()
         except (ObserveError, ValueError, KeyError) as e:
             LOG.warning("cannot observe the node, changing nothing: %s", e)
-            return False
-        self.apply(decide(observed))
-        return True
+            return None
+        actions = decide(observed)
+        self.apply(actions)
+        return min((a.seconds for a in actions if isinstance(a, Recheck)), default=0.0)
 
 
 class EventWatcher(threading.Thread):
@@ -691,13 +740,13 @@ class EventWatcher(threading.Thread):
                 argv += ["--filter", f]
             started = time.monotonic()
             try:
-                self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, encoding="utf-8")
-                assert self.proc.stdout is not None
-                for line in self.proc.stdout:
-                    if line.strip():
-                        self.wake.put("event")
-                self.proc.wait()
-                err = self.proc.stderr.read().strip() if self.proc.stderr else ""
+                with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, encoding="utf-8") as proc:
+                    self.proc = proc
+                    assert proc.stdout is not None and proc.stderr is not None
+                    for line in proc.stdout:
+                        if line.strip():
+                            self.wake.put("event")
+                    err = proc.stderr.read().strip()
             except OSError as e:
                 err = str(e)
             if self.stopping.is_set():
@@ -743,9 +792,10 @@ def serve(config: Config) -> int:
             pass
         if stopping.is_set():
             break
-        if host.reconcile():
+        soon = host.reconcile()
+        if soon is not None:
             failures = 0
-            next_due = time.monotonic() + config.interval
+            next_due = time.monotonic() + (soon or config.interval)
         else:
             failures += 1
             delay = min(config.interval, 2.0 ** failures)
@@ -775,7 +825,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print(action.describe())  # type: ignore[attr-defined]
         return 0
     if args.once:
-        return 0 if Host(config).reconcile() else 1
+        return 0 if Host(config).reconcile() is not None else 1
     return serve(config)
 
 

@@ -7,7 +7,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from follow_swarm_service import (  # noqa: E402
-    AddAddress, AddLabel, AddRule, Address, DeleteRule, Observed, RemoveAddress, RemoveLabel, Rule,
+    AddAddress, AddLabel, AddRule, Address, DeleteRule, Observed, Recheck, RemoveAddress, RemoveLabel, Rule,
     Service, Task, Warn, decide, parse_ports, parse_vip,
 )
 
@@ -151,6 +151,15 @@ class VipTest(unittest.TestCase):
     def test_held_back_vip_is_not_retried_yet(self):
         self.assertEqual(decide(observed(tasks=(running(WEB),), held_back_vips=frozenset(["10.0.0.50"]))), [])
 
+    def test_vip_waits_while_another_node_still_runs_the_task(self):
+        obs = observed(tasks=(running(WEB),), busy_elsewhere={"sw": "hive2"})
+        self.assertEqual(decide(obs), [Warn("service web: VIP 10.0.0.50 waits until its task on node hive2 stops"), Recheck(2.0)])
+
+    def test_vip_already_held_here_is_kept_when_another_node_runs_a_task(self):
+        vip = Address("eth0", "10.0.0.50", 24)
+        obs = observed(tasks=(running(WEB),), addresses=(LO, ETH0, vip), busy_elsewhere={"sw": "hive2"})
+        self.assertEqual(decide(obs), [])
+
     def test_same_vip_for_two_services_is_held_once(self):
         twin = Service("st", "twin", {"HIVE_VIP": "10.0.0.50"})
         obs = observed(services=(WEB, twin), tasks=(running(WEB), running(twin, "t2")))
@@ -229,6 +238,10 @@ class NatTest(unittest.TestCase):
             Warn("iptables cannot be listed: NAT rules are not managed"),
             AddAddress("10.0.0.50", 24, "eth0", None, "gw"),
         ])
+
+    def test_blocked_vip_gets_no_rules(self):
+        obs = observed(services=(NAT,), tasks=(running(NAT, ip="172.18.0.3"),), busy_elsewhere={"sn": "hive2"})
+        self.assertEqual(decide(obs), [Warn("service gw: VIP 10.0.0.50 waits until its task on node hive2 stops"), Recheck(2.0)])
 
     def test_held_back_vip_gets_no_rules(self):
         obs = observed(services=(NAT,), tasks=(running(NAT, ip="172.18.0.3"),), held_back_vips=frozenset(["10.0.0.50"]))

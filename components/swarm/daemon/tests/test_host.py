@@ -82,7 +82,7 @@ class ObserveTest(unittest.TestCase):
             fake = Fake(READS)
             host = Host(config(tmp), run=fake)
             with mock.patch("shutil.which", return_value=None):
-                self.assertTrue(host.reconcile())
+                self.assertEqual(host.reconcile(), 0.0)
             mutating = [c for c in fake.calls if c[:2] == ["ip", "-4"] or (c[0] == "iptables" and "-S" not in c)]
             self.assertEqual(mutating, [
                 ["ip", "-4", "addr", "add", "10.0.0.50/24", "dev", "eth0"],
@@ -96,7 +96,7 @@ class ObserveTest(unittest.TestCase):
     def test_unreachable_docker_changes_nothing(self):
         with tempfile.TemporaryDirectory() as tmp:
             fake = Fake([(["docker", "node", "inspect"], (1, "", "Cannot connect to the Docker daemon"))] + READS)
-            self.assertFalse(Host(config(tmp), run=fake).reconcile())
+            self.assertIsNone(Host(config(tmp), run=fake).reconcile())
             self.assertEqual(fake.calls, [["docker", "node", "inspect", "self", "--format", "{{json .}}"]])
             self.assertFalse(os.path.exists(os.path.join(tmp, "state.json")))
 
@@ -111,6 +111,39 @@ class ObserveTest(unittest.TestCase):
                 json.dump({"marks": ["leader"], "vips": ["10.0.0.60"]}, f)
             obs = Host(config(tmp), run=Fake(READS)).observe()
             self.assertEqual((obs.recorded_marks, obs.recorded_vips), (frozenset(["leader"]), frozenset(["10.0.0.60"])))
+
+
+class BusyElsewhereTest(unittest.TestCase):
+    OTHER_TASKS = [
+        (["docker", "service", "ps"], (0, "t1\nt0\nt9\nt8\n", "")),
+        (["docker", "inspect", "--type", "task", "t1", "t0", "t9", "t8"], (0, json.dumps([
+            {"ID": "t1", "ServiceID": "sw", "NodeID": "n1", "Status": {"State": "running"}},
+            {"ID": "t0", "ServiceID": "sw", "NodeID": "n2", "DesiredState": "shutdown", "Status": {"State": "running"}},
+            {"ID": "t9", "ServiceID": "sw", "NodeID": "n3", "Status": {"State": "running"}},
+            {"ID": "t8", "ServiceID": "sw", "NodeID": "n4", "Status": {"State": "shutdown"}},
+        ]), "")),
+        (["docker", "node", "ls"], (0, '{"id":"n1","host":"hive1","status":"Ready"}\n'
+                                       '{"id":"n2","host":"hive2","status":"Ready"}\n'
+                                       '{"id":"n3","host":"hive3","status":"Down"}\n'
+                                       '{"id":"n4","host":"hive4","status":"Ready"}\n', "")),
+    ]
+
+    def test_vip_waits_while_a_live_node_still_runs_the_old_task(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            fake = Fake(self.OTHER_TASKS + READS)
+            host = Host(config(tmp), run=fake)
+            self.assertEqual(host.observe().busy_elsewhere, {"sw": "hive2"})
+            with mock.patch("shutil.which", return_value=None):
+                self.assertEqual(host.reconcile(), 2.0)
+            # no VIP taken; the NAT rule already listed for it is stale and goes
+            self.assertEqual([c[:7] for c in fake.calls if c[:2] == ["ip", "-4"] or (c[0] == "iptables" and "-S" not in c)],
+                             [["iptables", "-w", "5", "-t", "nat", "-D", "DOCKER"]])
+
+    def test_down_node_does_not_hold_the_vip_back(self):
+        tasks = [(p, a) for p, a in self.OTHER_TASKS if p[:2] != ["docker", "node"]]
+        nodes = (["docker", "node", "ls"], (0, '{"id":"n2","host":"hive2","status":"Down"}\n', ""))
+        with tempfile.TemporaryDirectory() as tmp:
+            self.assertEqual(Host(config(tmp), run=Fake(tasks + [nodes] + READS)).observe().busy_elsewhere, {})
 
 
 class RouterCheckTest(unittest.TestCase):
