@@ -298,7 +298,9 @@ def snat_comment(vip: str, interface: str, cip: str, service: str) -> str:
 
 
 def _wanted_rules(w: _WantedVip) -> List[AddRule]:
-    """The rules of notes §3.13; the comment names everything the rule depends
+    """hive-builder's rules: DNAT from VIP:port to the container's gateway
+    address, ACCEPT of that forward, and optionally SNAT of the container's
+    outgoing traffic to the VIP. The comment names everything the rule depends
     on (VIP, port, container address, service), so comparing comments is
     comparing rules."""
     vip, cip, svc = w.address.ip, w.container_ip, w.service
@@ -363,7 +365,8 @@ def decide(obs: Observed) -> List[Action]:
                 continue
             address = _resolve(spec, obs.addresses)
             if address is None:
-                where = f"interface {spec.interface}" if spec.interface else "no interface has a network containing it"
+                where = (f"interface {spec.interface} has no IPv4 address or does not exist" if spec.interface
+                         else "no interface has a network containing it")
                 warnings.append(Warn(f"service {svc.name}: cannot place VIP {spec.ip}: {where}"))
                 continue
             if spec.ip in wanted_vips:

@@ -134,6 +134,11 @@ class VipTest(unittest.TestCase):
         self.assertEqual(decide(observed(services=(svc,), tasks=(running(svc),))),
                          [Warn("service far: cannot place VIP 192.168.1.1: no interface has a network containing it")])
 
+    def test_named_interface_without_address_warns(self):
+        svc = Service("sx", "far", {"HIVE_VIP": "10.0.0.50@eth9"})
+        self.assertEqual(decide(observed(services=(svc,), tasks=(running(svc),))),
+                         [Warn("service far: cannot place VIP 10.0.0.50: interface eth9 has no IPv4 address or does not exist")])
+
     def test_bad_values_warn(self):
         svc = Service("sx", "bad", {"HIVE_VIP": "10.0.0.300", "HIVE_VIP1": "10.0.0.52", "HIVE_DNAT_PORTS1": "80/sctp",
                                     "HIVE_VIP_V6": "fd00::1"})
