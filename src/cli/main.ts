@@ -1,17 +1,58 @@
 // The `hive` command line.
-import { Command } from "commander";
+import { Command, CommanderError } from "commander";
 import { registerBotCommand } from "./commands/bot";
+import { registerImportInventoryCommand } from "./commands/import-inventory";
+import { registerSshCommand } from "./commands/ssh";
+import { registerStackCommands } from "./commands/stack";
+import { registerVarCommands } from "./commands/vars";
+import { CliError } from "./context";
+import { defaultDeps, type CliDeps } from "./deps";
 
-export function buildProgram(): Command {
+export function buildProgram(deps?: Partial<CliDeps>): Command {
   const program = new Command("hive");
-  program.description("build and run Docker Swarm sites described by a hive inventory").showHelpAfterError();
+  program
+    .description("build and run Docker Swarm sites described by a hive inventory")
+    .showHelpAfterError()
+    .addHelpText(
+      "after",
+      "\nThe stage (-s) selects the Pulumi stack; default: `hive set stage`, else private.\nSee docs/cli.md.\n\nExamples:\n  hive set stage staging\n  hive preview\n  hive up\n  hive deploy-services -l powerdns\n  hive ssh -z",
+    );
+  let resolved: CliDeps | undefined;
+  const getDeps = (): CliDeps => (resolved ??= { ...defaultDeps(deps?.root), ...deps });
+  registerStackCommands(program, getDeps);
+  registerSshCommand(program, getDeps);
+  registerVarCommands(program, getDeps);
+  registerImportInventoryCommand(program, getDeps);
   registerBotCommand(program);
   return program;
 }
 
+/** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
+export async function runCli(argv: readonly string[], deps?: Partial<CliDeps>): Promise<number> {
+  const program = buildProgram(deps);
+  const err = deps?.err ?? ((text: string) => process.stderr.write(text));
+  const output = { writeOut: deps?.out ?? ((t: string) => process.stdout.write(t)), writeErr: err };
+  for (const cmd of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) {
+    cmd.exitOverride();
+    cmd.configureOutput(output);
+  }
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    if (e instanceof CliError) {
+      err(`hive: ${e.message}\n`);
+      return e.exitCode;
+    }
+    err(`hive: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+}
+
 if (require.main === module || process.argv[1]?.endsWith("hive.js")) {
-  buildProgram().parseAsync(process.argv).catch((err: unknown) => {
-    process.stderr.write(`hive: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
+  void runCli(process.argv.slice(2)).then((code) => {
+    // The bot keeps running after its action returns; every other command ends here.
+    if (code !== 0) process.exit(code);
   });
 }

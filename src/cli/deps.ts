@@ -1,0 +1,63 @@
+// Everything a command touches outside its own arguments, so tests can replace each part.
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { LocalStackRunner, PROJECT_ROOT } from "../automation/local";
+import type { StackRunner } from "../automation/types";
+import { checkPulumi } from "./context";
+import { HIVE_BIN, LocalStackAccess, plannedUrnsVia, type PlannedUrns, type StackAccess } from "./stack-access";
+
+export interface CliDeps {
+  /** The project root: Pulumi.yaml, Pulumi.<stage>.yaml, .hive/. */
+  readonly root: string;
+  readonly env: NodeJS.ProcessEnv;
+  out(text: string): void;
+  err(text: string): void;
+  /** Whether a person can answer a question (stdin and stdout are terminals). */
+  readonly isTTY: boolean;
+  confirm(question: string): Promise<boolean>;
+  /** Throws a CliError (exit 2) without a working Pulumi CLI; returns its version. */
+  checkPulumi(): string;
+  runner(): StackRunner;
+  access(): StackAccess;
+  plannedUrns: PlannedUrns;
+  /** Runs a program with the terminal attached; resolves to its exit code. */
+  exec(command: string, args: readonly string[]): Promise<number>;
+  /** A signal aborted on Ctrl-C (asks the engine to stop cleanly); called only by long operations. */
+  interruptSignal?(): AbortSignal;
+}
+
+function ask(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  return new Promise((resolve) => {
+    rl.question(`${question} [y/N] `, (answer) => {
+      rl.close();
+      resolve(/^y(es)?$/i.test(answer.trim()));
+    });
+  });
+}
+
+export function defaultDeps(root = PROJECT_ROOT): CliDeps {
+  return {
+    root,
+    env: process.env,
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+    isTTY: process.stdin.isTTY === true && process.stderr.isTTY === true,
+    confirm: ask,
+    checkPulumi: () => checkPulumi(process.env),
+    runner: () => new LocalStackRunner({ workDir: root }),
+    access: () => new LocalStackAccess(root),
+    plannedUrns: plannedUrnsVia(HIVE_BIN, root),
+    exec: (command, args) =>
+      new Promise((resolve, reject) => {
+        const child = spawn(command, [...args], { stdio: "inherit" });
+        child.on("error", reject);
+        child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+      }),
+    interruptSignal: () => {
+      const controller = new AbortController();
+      process.once("SIGINT", () => controller.abort());
+      return controller.signal;
+    },
+  };
+}
