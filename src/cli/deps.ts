@@ -37,6 +37,7 @@ function ask(question: string): Promise<boolean> {
 }
 
 export function defaultDeps(root = PROJECT_ROOT): CliDeps {
+  let interrupt: AbortController | undefined;
   return {
     root,
     env: process.env,
@@ -55,9 +56,11 @@ export function defaultDeps(root = PROJECT_ROOT): CliDeps {
         child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
       }),
     interruptSignal: () => {
-      const controller = new AbortController();
-      process.once("SIGINT", () => controller.abort());
-      return controller.signal;
+      if (!interrupt) {
+        const controller = (interrupt = new AbortController());
+        process.once("SIGINT", () => controller.abort());
+      }
+      return interrupt.signal;
     },
   };
 }
