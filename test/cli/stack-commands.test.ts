@@ -12,7 +12,7 @@ test("up runs the whole stack on the default stage and streams the engine's outp
   const h = harness({ runner: { steps: { up: [{ output: "Updating (private):" }, { output: "  + hive:site:Site pdns created" }] } } });
   assert.equal(await h.run("up"), 0, h.err());
   assert.deepEqual(ops(h), [{ method: "up", stage: "private" }]);
-  assert.match(h.out(), /^hive: up of the whole stack on stage private\nUpdating \(private\):\n  \+ hive:site:Site pdns created\nhive: up succeeded: same 1\n$/);
+  assert.match(h.out(), /^hive: up of the whole stack on stage private\nUpdating \(private\):\n {2}\+ hive:site:Site pdns created\nhive: up succeeded: same 1\n$/);
 });
 
 test("all = up; preview, refresh on the stage from -s or from `hive set stage`", async () => {
