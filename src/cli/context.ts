@@ -3,7 +3,7 @@
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { join, resolve } from "node:path";
-import { parseDocument } from "yaml";
+import { isMap, parseDocument, YAMLMap } from "yaml";
 import { STAGES, type Stage } from "../inventory/model";
 
 /** A failure the CLI reports as one line (`hive: <message>`) and exits with `exitCode`. */
@@ -86,9 +86,9 @@ export function isSecureValue(value: StoredValue): boolean {
 /** Sets (value given) or removes (undefined) one key of Pulumi.<stage>.yaml, keeping comments and order. */
 export function writeStackConfigValue(root: string, stage: string, key: string, value: unknown): boolean {
   const file = stackConfigPath(root, stage);
-  const doc = parseDocument(existsSync(file) ? readFileSync(file, "utf8") : "config: {}\n");
+  const doc = parseDocument(existsSync(file) ? readFileSync(file, "utf8") : "config:\n");
   if (doc.errors.length > 0) throw new CliError(`${file}: ${doc.errors[0].message}`);
-  if (!doc.has("config") || doc.get("config") === null) doc.set("config", doc.createNode({}));
+  if (!isMap(doc.get("config", true))) doc.set("config", new YAMLMap());
   let changed: boolean;
   if (value === undefined) {
     changed = doc.deleteIn(["config", key]);
