@@ -108,13 +108,22 @@ export function ledgerCommand(ledger: LedgerFound): string {
 export function formatReport(report: ImportReport, cwd: string): string {
   const rel = (p: string) => relative(cwd, p) || ".";
   const lines = [`hive-builder project ${rel(report.projectDir)} (inventory ${rel(report.inventoryDir)})`, ""];
+  // A problem shared by several stages (most are: they are in shared files) is listed once for all of them.
+  const problemStages = new Map<string, Stage[]>();
   for (const s of report.stages) {
     if (s.status === "ok") lines.push(`${s.stage}: loads unchanged (${s.hosts} hosts, ${s.services} services)`);
     else if (s.status === "undefined") lines.push(`${s.stage}: not defined in the hive definition`);
     else {
-      lines.push(`${s.stage}: needs editing:`);
-      for (const p of s.problems) lines.push(`  ${rel(p.file)}:${p.line}:${p.column}: ${p.message}`);
+      lines.push(`${s.stage}: needs editing (${s.problems.length} problem${s.problems.length === 1 ? "" : "s"})`);
+      for (const p of s.problems) {
+        const text = `${rel(p.file)}:${p.line}:${p.column}: ${p.message}`;
+        problemStages.set(text, [...(problemStages.get(text) ?? []), s.stage]);
+      }
     }
+  }
+  if (problemStages.size > 0) {
+    lines.push("", "Problems:");
+    for (const [text, stages] of problemStages) lines.push(`  ${text}${stages.length < report.stages.length ? ` [${stages.join(", ")}]` : ""}`);
   }
   if (report.ledgers.length > 0) {
     lines.push("", ".hive/persistents.yml holds allocations (DRBD minors, published ports). Keep them so volumes and ports keep their numbers:");
