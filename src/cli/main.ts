@@ -1,9 +1,13 @@
 // The `hive` command line.
 import { Command } from "commander";
+import { registerInventory } from "./commands/inventory";
+import { registerValidate } from "./commands/validate";
 
 export function buildProgram(): Command {
   const program = new Command("hive");
   program.description("build and run Docker Swarm sites described by a hive inventory").showHelpAfterError();
+  registerValidate(program);
+  registerInventory(program);
   return program;
 }
 

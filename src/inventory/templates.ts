@@ -273,9 +273,7 @@ export class TemplateEngine {
         return scope.get(first);
       }
       default:
-        throw new TemplateEvalError(
-          `lookup('${String(kind)}', …) is not supported; supported: password, env, file, vars`,
-        );
+        throw fail(new TemplateEvalError(`lookup('${String(kind)}', …) is not supported; supported: password, env, file, vars`));
     }
   }
 

@@ -31,9 +31,21 @@ interface Entry {
   key: [number, number] | null;
 }
 
+type TagList = Exclude<Exclude<Exclude<Parameters<typeof parseDocument>[1], undefined>["customTags"], null | undefined>, (...args: never[]) => unknown>;
+
+/**
+ * YAML 1.1 as PyYAML reads it (hive-builder's parser): yes/no/on/off/true/false are booleans, but a single
+ * `y` or `n` stays a string.
+ */
+const pyyamlBooleans = (tags: TagList): TagList =>
+  tags.map((t) => {
+    if (typeof t !== "object" || t.tag !== "tag:yaml.org,2002:bool" || !(t.test instanceof RegExp)) return t;
+    return { ...t, test: new RegExp(t.test.source.replace(/^\^\(\?:[YN]\|[yn]\|/, "^(?:")) } as typeof t;
+  });
+
 export function parseYaml(file: string, text: string, problems: ProblemList): YamlFile {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, version: "1.1", merge: true, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter, version: "1.1", merge: true, prettyErrors: false, customTags: pyyamlBooleans });
   const entries = new Map<string, Entry>();
   const at = (offset: number): [number, number] => {
     const p = lineCounter.linePos(offset);
@@ -65,7 +77,7 @@ export function parseYaml(file: string, text: string, problems: ProblemList): Ya
   };
   walk(doc.contents, [], null);
   for (const err of doc.errors) {
-    const [line, column] = err.linePos ? [err.linePos[0].line, err.linePos[0].col] : [1, 1];
+    const [line, column] = at(err.pos[0]);
     problems.add({ file, line, column }, `YAML syntax error: ${err.message.split("\n")[0]}`);
   }
   let data: unknown = null;
