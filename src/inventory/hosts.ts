@@ -114,7 +114,7 @@ export function deriveStage(
   }
 
   // Addresses.
-  type Slot = { ip: number; subnet: Subnet; prefix: number };
+  type Slot = { ip: number; subnet: Subnet; subnetIndex: number; prefix: number };
   const slots: Slot[] = [];
   const prefix = STAGE_PREFIX[stage];
   let count: number;
@@ -147,7 +147,7 @@ export function deriveStage(
         fail(["subnets", k, "cidr"], `${s.subnet.cidr} has no address left for host ${i} (addresses start at the network address + 5)`);
         return null;
       }
-      slots.push({ ip: next[k]++, subnet: s.subnet, prefix: s.cidr.prefix });
+      slots.push({ ip: next[k]++, subnet: s.subnet, subnetIndex: k, prefix: s.cidr.prefix });
     }
   } else {
     const main: Subnet = { name: `${name}-default`, cidr: formatCidr(cidr), availabilityZone: null };
@@ -165,7 +165,7 @@ export function deriveStage(
         else if (seen.has(ip)) fail(["ip_address_list", i], `${text} is listed twice`);
         else {
           seen.add(ip);
-          slots.push({ ip, subnet: main, prefix: cidr.prefix });
+          slots.push({ ip, subnet: main, subnetIndex: 0, prefix: cidr.prefix });
         }
       });
       if (slots.length !== count) return null;
@@ -176,7 +176,7 @@ export function deriveStage(
         fail(input.number_of_hosts === undefined ? ["cidr"] : ["number_of_hosts"], `${input.cidr} has room for ${room} hosts (from the network address + 4), but the stage needs ${count}`);
         return null;
       }
-      for (let i = 0; i < count; i++) slots.push({ ip: cidr.network + 4 + i, subnet: main, prefix: cidr.prefix });
+      for (let i = 0; i < count; i++) slots.push({ ip: cidr.network + 4 + i, subnet: main, subnetIndex: 0, prefix: cidr.prefix });
     }
   }
   if (separate && count < 2) {
@@ -191,13 +191,14 @@ export function deriveStage(
   if (before.count > 0) return null;
 
   const suffixes = input.az_suffix_list ?? ["-a", "-b", "-c"];
-  const zoneOf = (i: number, subnet: Subnet): { zone: string | null; index: number | null } => {
-    if (subnet.availabilityZone !== null) return { zone: subnet.availabilityZone, index: null };
+  const zoneOf = (i: number, slot: Slot): { zone: string | null; index: number | null } => {
+    if (slot.subnet.availabilityZone !== null) return { zone: slot.subnet.availabilityZone, index: null };
     switch (p) {
       case "azure":
         return input.not_support_az ? { zone: null, index: null } : { zone: String((i % 3) + 1), index: i % 3 };
       case "aws":
-        return { zone: null, index: i % 3 };
+        // An AWS subnet lives in one zone: hosts of a given subnet share its zone.
+        return { zone: null, index: input.subnets !== undefined ? slot.subnetIndex % 3 : i % 3 };
       case "gcp":
         return input.region ? { zone: input.region + suffixes[i % suffixes.length], index: i % suffixes.length } : { zone: null, index: null };
       default:
@@ -214,7 +215,7 @@ export function deriveStage(
     if (isRepository) groups.push("repository");
     if (isFirstHive) groups.push("first_hive");
     groups.sort();
-    const zone = zoneOf(i, slot.subnet);
+    const zone = zoneOf(i, slot);
     const asHive = isHive;
     const repoOnly = isRepository && separate;
     const pick = <T>(hiveValue: T | undefined, repoValue: T | undefined): T | null =>
