@@ -85,5 +85,5 @@ test("inventory --json: exactly the contract's field names", () => {
 test("inventory without --json prints YAML of the same object", () => {
   const r = hive(["inventory", "-s", "production", "-i", "examples/pdns/inventory"]);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /^name: pdns\nstage: production\nprovider: azure\nhosts:\n  - name: hive0\.pdns\n/);
+  assert.match(r.stdout, /^name: pdns\nstage: production\nprovider: azure\nhosts:\n {2}- name: hive0\.pdns\n/);
 });

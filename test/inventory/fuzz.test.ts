@@ -88,6 +88,6 @@ test("property: random edits of the pdns inventory give a site or an InventoryEr
         }
       }
     }),
-    { numRuns: 300 },
+    { numRuns: 200 },
   );
 });
