@@ -1,4 +1,5 @@
 // The `hive` command line.
+import { basename } from "node:path";
 import { Command } from "commander";
 import { registerInventory } from "./commands/inventory";
 import { registerValidate } from "./commands/validate";
@@ -11,7 +12,9 @@ export function buildProgram(): Command {
   return program;
 }
 
-if (require.main === module || process.argv[1]?.endsWith("hive.js")) {
+// Run when started as a program: directly, through bin/hive.js, or through the `hive` link npm/npx create.
+const entry = basename(process.argv[1] ?? "");
+if (require.main === module || entry === "hive.js" || entry === "hive") {
   buildProgram().parseAsync(process.argv).catch((err: unknown) => {
     process.stderr.write(`hive: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -86,4 +86,16 @@ test("inventory without --json prints YAML of the same object", () => {
   const r = hive(["inventory", "-s", "production", "-i", "examples/pdns/inventory"]);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^name: pdns\nstage: production\nprovider: azure\nhosts:\n {2}- name: hive0\.pdns\n/);
+});
+
+test("the program also runs through a link named hive (what npm and npx install)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "hive-cli-"));
+  try {
+    symlinkSync(HIVE_JS, join(dir, "hive"));
+    const res = spawnSync(process.execPath, [join(dir, "hive"), "validate", "-s", "private", "-i", "examples/pdns/inventory"], { cwd: root, encoding: "utf8" });
+    assert.equal(res.status, 0, res.stderr);
+    assert.match(res.stdout, /^pdns: stage private, provider prepared, inventory is valid\n/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -342,3 +342,25 @@ test("the site model is immutable", () => {
     (s.hosts as unknown as unknown[]).push({});
   }, TypeError);
 });
+
+test("server variables: group layers, host_vars, per-server built-ins, groups and hostvars", () => {
+  const s = loadFiles({
+    "hive.yml": HIVE,
+    "group_vars/all.yml": "level: all\n",
+    "group_vars/hives.yml": "level: hives\nrole: hive\n",
+    "group_vars/repository.yml": "role: repo\n",
+    "group_vars/staging.yml": "stage_note: \"{{ hive_stage }} has {{ groups['hives'] | length }} hives, first {{ groups['first_hive'][0] }}\"\n",
+    "host_vars/s-hive1.demo.yml": "level: host\nme: \"{{ inventory_hostname_short }}@{{ hive_private_ip }}, repo at {{ hostvars[hive_repository].hive_private_ip }}\"\n",
+    "s.yml": web("image: x"),
+  });
+  assert.deepEqual(
+    s.hosts.map((h) => h.vars),
+    [
+      { level: "hives", role: "hive", stage_note: "staging has 3 hives, first s-hive0.demo" },
+      { level: "host", me: "s-hive1@10.1.0.5, repo at 10.1.0.7", role: "hive", stage_note: "staging has 3 hives, first s-hive0.demo" },
+      { level: "hives", role: "hive", stage_note: "staging has 3 hives, first s-hive0.demo" },
+      { level: "all", role: "repo", stage_note: "staging has 3 hives, first s-hive0.demo" },
+    ],
+  );
+  assert.deepEqual(s.vars, { level: "all", stage_note: "staging has 3 hives, first s-hive0.demo" });
+});
