@@ -26,7 +26,11 @@ export interface LoadOptions {
 }
 
 /** Groups whose group_vars files are read. */
-export const VAR_GROUPS = ["all", "servers", "services", "hives", "repository", "first_hive", ...STAGES] as const;
+export const VAR_GROUPS = ["all", "hosts", "servers", "services", "hives", "repository", "first_hive", ...STAGES] as const;
+
+/** Built-ins that exist only for a server; site-wide variables using them are evaluated per server only. */
+const HOST_ONLY = ["inventory_hostname", "inventory_hostname_short", "hive_private_ip", "hive_netmask", "hive_subnet", "hive_available_zone", "hive_instance_type", "hive_disk_size", "hive_mirrored_disk_size", "hive_memory_size", "hive_cpus", "group_names"];
+const HOST_ONLY_USE = new RegExp(`undefined variable "(${HOST_ONLY.join("|")})"`);
 
 const HIVE_DEFAULT_NETWORK = "hive_default_network";
 
@@ -236,14 +240,16 @@ function load(opts: LoadOptions): Site {
     hostvars: Object.fromEntries(hostsBase.map((h) => [h.name, hostBuiltins(h)])),
   };
   const gv = (g: string) => groupVars.get(g);
-  const siteScope = new Scope(engine, layer(gv("all"), gv("servers"), gv(stage), stackVars), builtins);
-  const evalVars = (scope: Scope, defs: ReadonlyMap<string, VarDef>): Record<string, Value> => {
+  const siteDefs = layer(gv("all"), gv("hosts"), gv("servers"), gv(stage), stackVars);
+  const siteScope = new Scope(engine, siteDefs, builtins);
+  const evalVars = (scope: Scope, defs: ReadonlyMap<string, VarDef>, site = false): Record<string, Value> => {
     const out: Record<string, Value> = {};
     for (const k of [...defs.keys()].sort()) {
       try {
         const v = scope.get(k);
         if (v !== OMIT) out[k] = toValue(v);
       } catch (err) {
+        if (site && err instanceof TemplateEvalError && HOST_ONLY_USE.test(err.message)) continue;
         reportTemplate(err, defs.get(k)?.pos ?? stackPos, k);
       }
     }
@@ -253,7 +259,7 @@ function load(opts: LoadOptions): Site {
     if (err instanceof TemplateEvalError) problems.add(err.pos ?? pos, err.pos ? err.message : `${what}: ${err.message}`);
     else throw err;
   };
-  const siteVars = evalVars(siteScope, layer(gv("all"), gv("servers"), gv(stage), stackVars));
+  const siteVars = evalVars(siteScope, siteDefs, true);
   let adminUser = adminUserFor(spec.provider, undefined);
   if (siteScope.has("hive_admin")) {
     try {
@@ -273,7 +279,7 @@ function load(opts: LoadOptions): Site {
   }
   const hosts: Host[] = hostsBase.map((h) => {
     const groups = h.groups.filter((g) => g !== stage);
-    const defs = layer(gv("all"), gv("servers"), ...groups.map((g) => (g === "servers" ? undefined : gv(g))), gv(stage));
+    const defs = layer(gv("all"), gv("hosts"), gv("servers"), ...groups.map((g) => (g === "servers" ? undefined : gv(g))), gv(stage));
     const hostDefs = layer(defs, hostVarFiles.has(h.name) ? readVars(hostVarFiles.get(h.name)!, problems) : undefined, stackVars);
     const scope = new Scope(engine, hostDefs, { ...builtins, ...hostBuiltins(h) });
     return { ...h, vars: evalVars(scope, hostDefs) };

@@ -364,3 +364,9 @@ test("server variables: group layers, host_vars, per-server built-ins, groups an
   );
   assert.deepEqual(s.vars, { level: "all", stage_note: "staging has 3 hives, first s-hive0.demo" });
 });
+
+test("a site-wide variable built from a server's own values is evaluated per server only", () => {
+  const s = loadFiles({ "hive.yml": HIVE, "group_vars/hosts.yml": "listen: \"{{ hive_private_ip }}:8080\"\nzone: \"{{ hive_stage }}\"\n", "s.yml": web("image: x") });
+  assert.deepEqual(s.vars, { zone: "staging" });
+  assert.deepEqual(s.hosts.map((h) => h.vars.listen), ["10.1.0.4:8080", "10.1.0.5:8080", "10.1.0.6:8080", "10.1.0.7:8080"]);
+});

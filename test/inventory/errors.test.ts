@@ -67,7 +67,7 @@ const hiveCases: Case[] = [
   { name: "two hive definitions", files: { "hive.yml": HIVE, "second.yml": HIVE }, expected: ["second.yml:1:9: a second hive definition; only one file may have \"plugin: hive_inventory\" (the first is hive.yml)"] },
   { name: "unknown plugin", files: { "hive.yml": HIVE, "other.yml": "plugin: hive_service\n" }, expected: ['other.yml:1:9: plugin: must be "hive_inventory" or "hive_services", but is "hive_service"'] },
   { name: "YAML syntax error", files: { "hive.yml": HIVE, "bad.yml": "plugin: hive_services\nservices:\n  web: [a\n" }, expected: ["bad.yml:4:1: YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]"] },
-  { name: "unknown group_vars file", files: { "hive.yml": HIVE, "group_vars/server.yml": "a: 1\n" }, expected: ['group_vars/server.yml:1:1: group_vars/server: unknown group (did you mean "servers"?); allowed: all, servers, services, hives, repository, first_hive, private, staging, production'] },
+  { name: "unknown group_vars file", files: { "hive.yml": HIVE, "group_vars/server.yml": "a: 1\n" }, expected: ['group_vars/server.yml:1:1: group_vars/server: unknown group (did you mean "servers"?); allowed: all, hosts, servers, services, hives, repository, first_hive, private, staging, production'] },
 ];
 
 const serviceCases: Case[] = [
