@@ -300,6 +300,8 @@ function load(opts: LoadOptions): Site {
     if (!top) continue;
     files.push({ file: f, availableOn: top.available_on, services: top.services, networks: top.networks ?? {} });
   }
+  // Template failures of the tree being evaluated; zod issues under a failed path are not reported again.
+  let currentFailed = new Set<string>();
   const networks: Network[] = [];
   const networkFile = new Map<string, YamlFile>();
   for (const f of files) {
@@ -310,10 +312,10 @@ function load(opts: LoadOptions): Site {
         continue;
       }
       networkFile.set(netName, f.file);
-      const failed = new Set<string>();
+      currentFailed = new Set<string>();
       const evaluated = evaluateTree(raw ?? {}, ["networks", netName], f.file);
-      const net = check(networkSchema, evaluated, f.file, ["networks", netName], problems, keepUnlessFailed(failed, ["networks", netName]));
-      if (!net) continue;
+      const net = check(networkSchema, evaluated, f.file, ["networks", netName], problems, keepUnlessFailed(currentFailed, ["networks", netName]));
+      if (!net || currentFailed.size > 0) continue;
       if (net.driver !== undefined && net.driver !== "overlay") {
         problems.add(f.file.pos(["networks", netName, "driver"]), `networks.${netName}.driver: only "overlay" is supported, but is "${net.driver}"`);
       }
@@ -343,8 +345,6 @@ function load(opts: LoadOptions): Site {
       return true;
     };
   }
-  // Template failures of the tree being evaluated; zod issues under a failed path are not reported again.
-  let currentFailed = new Set<string>();
   function evaluateTree(raw: unknown, path: Path, file: YamlFile, scope: Scope = serviceScope): unknown {
     if (typeof raw === "string") {
       try {

@@ -174,3 +174,8 @@ test("several errors are reported together, sorted by file and position", () => 
 test("a long-syntax port without protocol means tcp", () => {
   assert.deepEqual(problemsOf({ "hive.yml": HIVE, "s.yml": web("image: nginx", "ports:", "- {target_port: 80, published_port: 80}") }), []);
 });
+
+test("a template error in a network is reported once, at the value", () => {
+  const files = { "hive.yml": HIVE, "s.yml": "plugin: hive_services\nservices: {}\nnetworks:\n  net1:\n    ipam: \"{{ nope }}\"\n" };
+  assert.deepEqual(problemsOf(files), ['s.yml:5:11: networks.net1.ipam: cannot evaluate "{{ nope }}": undefined variable "nope"; define it in group_vars or stack config hive:vars, or use default(...)']);
+});
