@@ -64,6 +64,8 @@ const hiveCases: Case[] = [
   { name: "number of hosts not an integer", files: { "hive.yml": stg(...AWS, "number_of_hosts: 2.5") }, expected: ["hive.yml:8:22: stages.staging.number_of_hosts: must be an integer, but is number 2.5"] },
   { name: "hive name", files: { "hive.yml": HIVE.replace("name: demo", "name: Demo_Site") }, expected: ['hive.yml:2:7: name: must be a domain-like name of lowercase letters, digits, hyphens and dots, but is "Demo_Site"'] },
   { name: "no hive definition", files: { "hive.yml": "", "services.yml": SERVICES }, expected: ['.:1:1: no hive definition found: one file needs "plugin: hive_inventory", name and stages'] },
+  { name: "unknown top-level key of the hive definition", files: { "hive.yml": HIVE.replace("name: demo", "name: demo\nstage: {}") }, expected: ['hive.yml:3:1: stage: unknown attribute (did you mean "stages"?); allowed: plugin, name, stages'] },
+  { name: "unknown subnet key", files: { "hive.yml": stg(...AWS, "subnets:", "- {cidr: 10.1.0.0/26, zone: a}") }, expected: ['hive.yml:9:27: stages.staging.subnets[0].zone: unknown attribute; allowed: cidr, name, available_zone'] },
   { name: "two hive definitions", files: { "hive.yml": HIVE, "second.yml": HIVE }, expected: ["second.yml:1:9: a second hive definition; only one file may have \"plugin: hive_inventory\" (the first is hive.yml)"] },
   { name: "unknown plugin", files: { "hive.yml": HIVE, "other.yml": "plugin: hive_service\n" }, expected: ['other.yml:1:9: plugin: must be "hive_inventory" or "hive_services", but is "hive_service"'] },
   { name: "YAML syntax error", files: { "hive.yml": HIVE, "bad.yml": "plugin: hive_services\nservices:\n  web: [a\n" }, expected: ["bad.yml:4:1: YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]"] },
@@ -72,6 +74,7 @@ const hiveCases: Case[] = [
 
 const serviceCases: Case[] = [
   { name: "file available_on element", files: { "s.yml": "plugin: hive_services\navailable_on: [stagin]\nservices: {}\n" }, expected: ['s.yml:2:16: available_on[0]: must be one of "private", "staging", "production", but is the string "stagin"'] },
+  { name: "unknown top-level key of a service definition", files: { "s.yml": "plugin: hive_services\nservice: {}\n" }, expected: ["s.yml:1:1: services: must be specified", 's.yml:2:1: service: unknown attribute (did you mean "services"?); allowed: plugin, available_on, services, networks'] },
   { name: "services not a mapping", files: { "s.yml": "plugin: hive_services\nservices: [web]\n" }, expected: ["s.yml:2:11: services: must be a mapping, but is a list"] },
   { name: "networks not a mapping", files: { "s.yml": "plugin: hive_services\nservices: {}\nnetworks: [a]\n" }, expected: ["s.yml:3:11: networks: must be a mapping, but is a list"] },
   { name: "network value not a mapping", files: { "s.yml": "plugin: hive_services\nservices: {}\nnetworks:\n  net1: 5\n" }, expected: ["s.yml:4:9: networks.net1: must be a mapping, but is number 5"] },

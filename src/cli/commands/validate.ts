@@ -3,6 +3,9 @@ import type { Command } from "commander";
 import { InventoryError, formatProblems, loadSite, type Site } from "../../inventory";
 import { resolveSiteOptions } from "./site-options";
 
+/** Services and volumes listed by name before the summary only counts the rest. */
+const LIST_LIMIT = 12;
+
 /** The summary printed by `hive validate` (pure, for tests). */
 export function summarize(site: Site): string {
   const lines: string[] = [];
@@ -16,15 +19,17 @@ export function summarize(site: Site): string {
   const ports = (s: Site["services"][number]) =>
     s.ports.map((p) => `${p.published ?? "auto"}:${p.target}/${p.protocol}`).join(" ");
   lines.push(`services (${site.services.length}):`);
-  for (const s of site.services) {
+  for (const s of site.services.slice(0, LIST_LIMIT)) {
     const image = s.image.kind === "build" ? `build ${s.image.build?.from ?? ""}` : s.image.ref;
     lines.push(`  ${s.name}: ${image}${s.ports.length > 0 ? `  ports ${ports(s)}` : ""}`);
   }
+  if (site.services.length > LIST_LIMIT) lines.push(`  … and ${site.services.length - LIST_LIMIT} more (hive inventory lists them all)`);
   lines.push(`volumes (${site.volumes.length}):`);
-  for (const v of site.volumes) {
+  for (const v of site.volumes.slice(0, LIST_LIMIT)) {
     const detail = v.drbd ? ` ${v.drbd.size} ${v.drbd.fstype}` : v.driver ? ` driver ${v.driver}` : "";
     lines.push(`  ${v.name}: ${v.kind}${detail} (${v.services.join(", ")})`);
   }
+  if (site.volumes.length > LIST_LIMIT) lines.push(`  … and ${site.volumes.length - LIST_LIMIT} more`);
   lines.push(`networks: ${site.networks.map((n) => n.name).join(", ")}`);
   lines.push(`firewall: tcp ${site.firewall.tcp.join(",") || "-"}; udp ${site.firewall.udp.join(",") || "-"}`);
   return lines.join("\n") + "\n";
