@@ -10,7 +10,7 @@ import {
   type ServiceContext,
 } from "../../components/services/service-args";
 import { everyAttributeService, privateSite, stagingSite } from "../helpers/services-site-fixture";
-import { resolve } from "../helpers/resolve-outputs";
+import { resolve } from "./resolve-outputs";
 
 const site = stagingSite();
 const ctx: ServiceContext = {
