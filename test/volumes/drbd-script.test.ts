@@ -27,12 +27,13 @@ test("first run on the format node creates LV, metadata, filesystem and unit; se
     "drbdadm secondary pdnsdb_data",
     "systemctl enable --now drbd-resource@pdnsdb_data.service",
   ]);
-  assert.equal(readFileSync(join(se.root, "etc/drbd.d/pdnsdb_data.res"), "utf8"), env.HIVE_RES + "\n");
+  assert.equal(readFileSync(join(se.root, "etc/drbd.d/pdnsdb_data.res"), "utf8"), env.HIVE_RES);
   assert.match(readFileSync(join(se.root, "etc/systemd/system/drbd-resource@.service"), "utf8"), /ExecStart=\/usr\/sbin\/drbdadm adjust %i/);
 
   const second = runScript(script, se, env);
   assert.equal(second.status, 0, second.stderr);
   assert.deepEqual(mutations(second.calls), []);
+  assert.doesNotMatch(second.stderr, /wrote/);
 });
 
 test("other hives never format", () => {

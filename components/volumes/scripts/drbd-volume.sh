@@ -44,8 +44,10 @@ if [ -f "$sig" ] && [ "$(cat "$sig")" != "$HIVE_SIGNATURE" ]; then
 fi
 
 mkdir -p "$ROOT/etc/drbd.d" "$ROOT/etc/systemd/system"
-if [ ! -f "$res" ] || [ "$(cat "$res")" != "$HIVE_RES" ]; then
-  printf '%s\n' "$HIVE_RES" >"$res"
+# Command substitution drops trailing newlines on both sides, so the comparison is exact line-wise.
+want_res="$(printf '%s' "$HIVE_RES")"
+if [ ! -f "$res" ] || [ "$(cat "$res")" != "$want_res" ]; then
+  printf '%s\n' "$want_res" >"$res"
   log "wrote $res"
 fi
 [ -f "$sig" ] || printf '%s\n' "$HIVE_SIGNATURE" >"$sig"

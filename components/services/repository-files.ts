@@ -1,0 +1,100 @@
+// Files a service puts on the repository server: its backup functions and its log error-monitoring rules.
+import type { BackupScript, Service, Site } from "../../src/inventory/model";
+import { shellQuote } from "./remote-script";
+
+export const BACKUP_DIR = "/var/lib/hive-backup.d";
+export const RSYSLOG_SERVICES_DIR = "/etc/rsyslog-services.d";
+
+/** Shell function names may not contain `-` portably. */
+function ident(name: string): string {
+  return name.replace(/[^A-Za-z0-9_]/g, "_");
+}
+
+function backupSteps(svc: string, b: BackupScript): { backup: string[]; restore: string[] } {
+  const exec = `hive_service_exec ${shellQuote(svc)}`;
+  const ext = b.directory !== null ? "tar.gz" : (b.ext ?? "dump");
+  const prefix = `backup-${b.name}`;
+  const backup = b.batchScripts.map((cmd) => `${exec} sh -c ${shellQuote(cmd)}`);
+  const restore: string[] = [];
+  if (b.directory !== null) {
+    backup.push(`${exec} sh -c ${shellQuote(`cd ${shellQuote(b.directory)} && tar czf - $(find . -maxdepth 1 -not -name .)`)} >"${prefix}-$ts.${ext}"`);
+    restore.push(
+      `${exec} sh -c ${shellQuote(`cd ${shellQuote(b.directory)} && find . -mindepth 1 -maxdepth 1 -exec rm -rf {} + && tar xzf -`)} <"${prefix}-latest.${ext}"`,
+    );
+  } else {
+    const produce = [b.backupCommand, b.backupFile !== null ? `cat ${shellQuote(b.backupFile)}` : null].filter((x): x is string => x !== null);
+    backup.push(`${exec} sh -c ${shellQuote(produce.join(" >/dev/null && "))} >"${prefix}-$ts.${ext}"`);
+    if (b.restoreFile !== null) restore.push(`${exec} sh -c ${shellQuote(`cat > ${shellQuote(b.restoreFile)}`)} <"${prefix}-latest.${ext}"`);
+    if (b.restoreCommand !== null) {
+      restore.push(
+        b.restoreFile !== null
+          ? `${exec} sh -c ${shellQuote(b.restoreCommand)} </dev/null`
+          : `${exec} sh -c ${shellQuote(b.restoreCommand)} <"${prefix}-latest.${ext}"`,
+      );
+    }
+  }
+  backup.push(`ln -sfn "${prefix}-$ts.${ext}" "${prefix}-latest.${ext}"`);
+  if (b.cleanupDaysBefore !== null) {
+    backup.push(`find . -maxdepth 1 -name "${prefix}-[0-9]*" -daystart -mtime +${b.cleanupDaysBefore} -type f -delete`);
+  }
+  return { backup, restore };
+}
+
+/**
+ * `/var/lib/hive-backup.d/<service>`: sourced by the repository's backup tool from its backup folder, it defines
+ * `backup_<service>` and `restore_<service>`. Commands run inside a running task of the service, found through
+ * the first hive's swarm API. Null when the service has no backup_scripts.
+ */
+export function renderBackupScript(service: Service, site: Site): string | null {
+  if (service.backupScripts.length === 0) return null;
+  const fn = ident(service.name);
+  const lines = [
+    `# Backup and restore of service ${service.name}, written by hive. Sourced by the backup tool.`,
+    "hive_service_exec() {",
+    "  local svc=\"$1\" task node",
+    "  shift",
+    `  task="$(docker -H tcp://${site.firstHive}:2376 --tlsverify service ps --no-trunc --filter desired-state=running \\`,
+    "    --format '{{.Name}}.{{.ID}}@{{.Node}}' \"$svc\" | head -n 1)\"",
+    "  [ -n \"$task\" ] || { echo \"no running task of $svc\" >&2; return 1; }",
+    `  node="\${task#*@}.${site.name}"`,
+    "  docker -H \"tcp://$node:2376\" --tlsverify exec -i \"${task%@*}\" \"$@\"",
+    "}",
+    "",
+    `backup_${fn}() {`,
+    "  local ts",
+    "  ts=\"$(date +%Y%m%d%H%M%S)\"",
+  ];
+  const restores: string[] = [];
+  for (const b of service.backupScripts) {
+    const steps = backupSteps(service.name, b);
+    lines.push(`  # ${b.name}`, ...steps.backup.map((l) => `  ${l}`));
+    restores.push(`  # ${b.name}`, ...steps.restore.map((l) => `  ${l}`));
+  }
+  lines.push("}", "", `restore_${fn}() {`, ...restores, "}");
+  return lines.join("\n") + "\n";
+}
+
+/** A regex as a RainerScript string literal. */
+function rainerString(s: string): string {
+  return `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+}
+
+/**
+ * `/etc/rsyslog-services.d/<service>.conf`: messages of the service (facility local0 with the service's tag, or
+ * for standalone services their own hostname) that match a monitor_error regex and no ignore_error regex go to
+ * /var/log/service-error.log, which Zabbix watches. Null when the service has no monitor_error.
+ */
+export function renderMonitorRules(service: Service): string | null {
+  if (service.monitorError.length === 0) return null;
+  const source = service.standalone
+    ? `(($syslogfacility-text == "local0" and $app-name == ${rainerString(service.name)}) or $hostname == ${rainerString(service.name)})`
+    : `($syslogfacility-text == "local0" and $app-name == ${rainerString(service.name)})`;
+  const any = (res: readonly string[]) => res.map((r) => `re_match($msg, ${rainerString(r)})`).join(" or ");
+  const match = service.ignoreError.length > 0 ? `(${any(service.monitorError)}) and not (${any(service.ignoreError)})` : `(${any(service.monitorError)})`;
+  return [
+    `# Error monitoring of service ${service.name}, written by hive.`,
+    `if ${source} and ${match} then {`,
+    '  action(type="omfile" file="/var/log/service-error.log" fileCreateMode="0640" fileGroup="zabbix")',
+    "}",
+  ].join("\n") + "\n";
+}
