@@ -11,6 +11,7 @@ export interface Recorded {
   provider: string;
   /** Names (last URN segment) of the resources it depends on. */
   deps: string[];
+  ignoreChanges: string[];
 }
 
 const nameOf = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
@@ -46,6 +47,7 @@ export async function startMocks(stack: string): Promise<Map<string, Recorded>> 
       parent: nameOf(req.getParent()),
       provider: req.getProvider() ? nameOf(req.getProvider().split("::").slice(0, -1).join("::")) : "",
       deps: req.getDependenciesList().map(nameOf).sort(),
+      ignoreChanges: req.getIgnorechangesList(),
     });
     return original(req, cb);
   };
@@ -58,6 +60,7 @@ interface RegisterRequest {
   getParent(): string;
   getProvider(): string;
   getDependenciesList(): string[];
+  getIgnorechangesList(): string[];
 }
 
 /** Waits until no resource has been registered for a while (the program's registrations are asynchronous). */
