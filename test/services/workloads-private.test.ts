@@ -11,7 +11,12 @@ test("private pdns workloads: no DRBD, plain volumes, one provider", async () =>
   const { deployWorkloads } = await import("../../components/services/workloads");
   const site = privateSite();
   const conn = { host: "192.168.56.4", user: "vagrant", privateKey: pulumi.secret("K") };
-  const setup = new pulumi.CustomResource("test:index:HostSetup", "setup", {});
+  class HostSetup extends pulumi.CustomResource {
+    constructor(name: string) {
+      super("test:index:HostSetup", name, {});
+    }
+  }
+  const setup = new HostSetup("setup");
   deployWorkloads("p", {
     site,
     repository: conn,
