@@ -29,9 +29,10 @@ log() { echo "build-image[$HIVE_SERVICE]: $*" >&2; }
 
 IFS= read -r password || true
 env_args=()
-while IFS='=' read -r key b64; do
-  [ -n "$key" ] || continue
-  env_args+=(-e "$key=$(printf '%s' "$b64" | base64 -d)")
+while IFS= read -r line; do
+  [ -n "$line" ] || continue
+  # Split by hand: `read` with IFS='=' would drop a trailing '=' of the base64 padding.
+  env_args+=(-e "${line%%=*}=$(printf '%s' "${line#*=}" | base64 -d)")
 done
 
 printf '%s\n' "$password" | docker login --username hive --password-stdin "$HIVE_REGISTRY" >/dev/null
