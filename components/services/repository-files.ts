@@ -50,6 +50,8 @@ export function renderBackupScript(service: Service, site: Site): string | null 
   const fn = ident(service.name);
   const lines = [
     `# Backup and restore of service ${service.name}, written by hive. Sourced by the backup tool.`,
+    "# Single-quoted commands run inside the service's container, so their $ must not expand here.",
+    "# shellcheck shell=bash disable=SC2016",
     "hive_service_exec() {",
     "  local svc=\"$1\" task node",
     "  shift",
