@@ -78,7 +78,8 @@ export class RepositoryFile extends pulumi.ComponentResource {
     new command.remote.Command(
       `${name}-install`,
       { connection: args.connection, create: texts.create, update: texts.create, delete: texts.delete },
-      { parent: this, dependsOn: args.dependsOn },
+      // Replacing (a changed connection) must not end with the old command's delete removing the new file.
+      { parent: this, dependsOn: args.dependsOn, deleteBeforeReplace: true },
     );
     this.registerOutputs({});
   }

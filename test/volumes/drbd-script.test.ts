@@ -9,7 +9,7 @@ import { newScriptEnv, runScript } from "./run-script";
 const script = join(__dirname, "../../components/volumes/scripts/drbd-volume.sh");
 const site = stagingSite();
 const volume = site.volumes.find((v) => v.name === "pdnsdb_data")!;
-const PROBES = /^(drbdadm (dstate|dump-md|adjust -d)|lvs|blkid|systemctl is-enabled)/;
+const PROBES = /^(drbdadm (dstate|dump-md|role|adjust -d)|lvs|blkid|systemctl is-enabled)/;
 const mutations = (calls: string[]) => calls.filter((c) => !PROBES.test(c));
 
 test("first run on the format node creates LV, metadata, filesystem and unit; second run changes nothing", () => {
@@ -93,4 +93,15 @@ test("delete takes the resource down, removes its files and keeps the LV", () =>
   assert.deepEqual(mutations(r.calls), ["systemctl disable --now drbd-resource@pdnsdb_data.service", "drbdadm down pdnsdb_data"]);
   assert.throws(() => readFileSync(join(se.root, "etc/drbd.d/pdnsdb_data.res")));
   assert.equal(readFileSync(join(se.state, "lv-drbdvg-pdnsdb_data"), "utf8"), "500M\n");
+});
+
+test("delete leaves a resource that is Primary (mounted) on this node untouched", () => {
+  const se = newScriptEnv();
+  runScript(script, se, drbdScriptEnv(site, volume, site.hosts[0], false));
+  writeFileSync(join(se.state, "primary-pdnsdb_data"), "");
+  const r = runScript(script, se, { HIVE_VOLUME: "pdnsdb_data", HIVE_MINOR: "1", HIVE_VG: "drbdvg", HIVE_ACTION: "delete" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(mutations(r.calls), []);
+  assert.match(r.stderr, /in use \(Primary\) on this node; left as is/);
+  assert.equal(readFileSync(join(se.root, "etc/drbd.d/pdnsdb_data.res"), "utf8"), drbdScriptEnv(site, volume, site.hosts[0], false).HIVE_RES);
 });

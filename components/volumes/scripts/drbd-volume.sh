@@ -25,6 +25,12 @@ dev="/dev/drbd$HIVE_MINOR"
 log() { echo "drbd-volume[$vol]: $*" >&2; }
 
 if [ "${HIVE_ACTION:-create}" = delete ]; then
+  # Pulumi also runs this before re-creating the command (a changed SSH connection replaces it). A resource that is
+  # Primary here is mounted by a running task: leave it alone, the create that follows converges it again.
+  if [ "$(drbdadm role "$vol" 2>/dev/null || true)" = Primary ]; then
+    log "in use (Primary) on this node; left as is"
+    exit 0
+  fi
   if systemctl is-enabled "$unit" >/dev/null 2>&1; then systemctl disable --now "$unit"; fi
   if drbdadm dstate "$vol" >/dev/null 2>&1; then drbdadm down "$vol" </dev/null; fi
   rm -f "$res" "$sig"
