@@ -12,26 +12,12 @@
 // - The CLI (`hive inventory`) reads the same output with the Automation API (`stack.outputs()["allocations"]`)
 //   and passes it to `parseLedger`.
 //
-// Rules (hive-builder's, with its silent duplicate fixed): entries are never removed (a removed service keeps
-// its number, so re-adding it gets the same one), an existing entry never moves, explicit numbers win but may
-// not take a number another key holds, new automatic numbers are the lowest free in their range.
+// The numbers themselves are chosen by `allocate` (allocate.ts) while the site is derived; this file reads
+// and writes the stored form. Entries are never removed: a removed service keeps its number.
 import type { Allocations } from "./model";
+import { EMPTY_ALLOCATIONS, MINOR_RANGE, PORT_RANGE } from "./allocate";
 
 export const LEDGER_OUTPUT = "allocations";
-export const PORT_RANGE = { first: 61001, last: 65534 } as const;
-export const MINOR_RANGE = { first: 1, last: 255 } as const;
-export const EMPTY_LEDGER: Allocations = { ports: {}, minors: {} };
-
-/** One allocation wanted by the inventory: `explicit` when the number is written in the inventory. */
-export interface AllocationRequest {
-  readonly key: string;
-  readonly explicit: number | null;
-}
-
-export interface LedgerRequests {
-  readonly ports: readonly AllocationRequest[];
-  readonly minors: readonly AllocationRequest[];
-}
 
 export class LedgerError extends Error {}
 
@@ -43,6 +29,7 @@ function numberMap(value: unknown, what: string, range: { first: number; last: n
     if (typeof n !== "number" || !Number.isInteger(n) || n < 1) {
       throw new LedgerError(`stored ${what}["${key}"] must be a positive integer, got ${JSON.stringify(n)}`);
     }
+    if (what === "ports" && n > 65535) throw new LedgerError(`stored ports["${key}"] = ${n} is not a port number`);
     if (what === "minors" && (n < range.first || n > range.last)) {
       throw new LedgerError(`stored minors["${key}"] = ${n} is outside ${range.first}–${range.last}`);
     }
@@ -53,54 +40,10 @@ function numberMap(value: unknown, what: string, range: { first: number; last: n
 
 /** Reads a stored ledger (the `allocations` stack output, possibly absent) into a validated Allocations. */
 export function parseLedger(value: unknown): Allocations {
-  if (value === undefined || value === null) return EMPTY_LEDGER;
+  if (value === undefined || value === null) return EMPTY_ALLOCATIONS;
   if (typeof value !== "object" || Array.isArray(value)) throw new LedgerError("stored allocations must be an object");
   const v = value as { ports?: unknown; minors?: unknown };
   return { ports: numberMap(v.ports, "ports", PORT_RANGE), minors: numberMap(v.minors, "minors", MINOR_RANGE) };
-}
-
-function allocateOne(
-  previous: { readonly [key: string]: number },
-  requests: readonly AllocationRequest[],
-  range: { first: number; last: number },
-  what: string,
-): Record<string, number> {
-  const out: Record<string, number> = { ...previous };
-  const owner = new Map<number, string>();
-  for (const [key, n] of Object.entries(previous)) owner.set(n, key);
-  for (const r of requests) {
-    if (r.explicit === null) continue;
-    const holder = owner.get(r.explicit);
-    if (holder !== undefined && holder !== r.key) {
-      throw new LedgerError(`${what} ${r.explicit} of "${r.key}" is already allocated to "${holder}"`);
-    }
-    if (out[r.key] !== undefined && out[r.key] !== r.explicit) {
-      // The inventory now names a number explicitly: the explicit one wins, the old one stays reserved.
-      owner.set(out[r.key], `${r.key} (previous)`);
-    }
-    out[r.key] = r.explicit;
-    owner.set(r.explicit, r.key);
-  }
-  let next = range.first;
-  for (const r of requests) {
-    if (r.explicit !== null || out[r.key] !== undefined) continue;
-    while (next <= range.last && owner.has(next)) next++;
-    if (next > range.last) throw new LedgerError(`no free ${what} left in ${range.first}–${range.last} for "${r.key}"`);
-    out[r.key] = next;
-    owner.set(next, r.key);
-  }
-  return out;
-}
-
-/**
- * The ledger after this inventory: every previous entry unchanged (unless the inventory now writes an explicit
- * number for that key), plus the lowest free number for every new automatic request. Pure.
- */
-export function allocate(previous: Allocations, requests: LedgerRequests): Allocations {
-  return {
-    ports: allocateOne(previous.ports, requests.ports, PORT_RANGE, "published port"),
-    minors: allocateOne(previous.minors, requests.minors, MINOR_RANGE, "DRBD minor"),
-  };
 }
 
 /**
