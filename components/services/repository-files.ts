@@ -5,74 +5,81 @@ import { shellQuote } from "./remote-script";
 export const BACKUP_DIR = "/var/lib/hive-backup.d";
 export const RSYSLOG_SERVICES_DIR = "/etc/rsyslog-services.d";
 
-/** Shell function names may not contain `-` portably. */
-function ident(name: string): string {
-  return name.replace(/[^A-Za-z0-9_]/g, "_");
-}
-
 function backupSteps(svc: string, b: BackupScript): { backup: string[]; restore: string[] } {
   const exec = `hive_service_exec ${shellQuote(svc)}`;
-  const ext = b.directory !== null ? "tar.gz" : (b.ext ?? "dump");
-  const prefix = `backup-${b.name}`;
+  const file = `"$work"/${shellQuote(`${b.name}.${b.directory !== null ? "tar.gz" : (b.ext ?? "dump")}`)}`;
   const backup = b.batchScripts.map((cmd) => `${exec} sh -c ${shellQuote(cmd)}`);
   const restore: string[] = [];
   if (b.directory !== null) {
-    backup.push(`${exec} sh -c ${shellQuote(`cd ${shellQuote(b.directory)} && tar czf - $(find . -maxdepth 1 -not -name .)`)} >"${prefix}-$ts.${ext}"`);
-    restore.push(
-      `${exec} sh -c ${shellQuote(`cd ${shellQuote(b.directory)} && find . -mindepth 1 -maxdepth 1 -exec rm -rf {} + && tar xzf -`)} <"${prefix}-latest.${ext}"`,
-    );
+    const dir = shellQuote(b.directory);
+    backup.push(`${exec} sh -c ${shellQuote(`cd ${dir} && tar czf - $(find . -maxdepth 1 -not -name .)`)} >${file}`);
+    restore.push(`${exec} sh -c ${shellQuote(`cd ${dir} && find . -mindepth 1 -maxdepth 1 -exec rm -rf {} + && tar xzf -`)} <${file}`);
   } else {
     const produce = [b.backupCommand, b.backupFile !== null ? `cat ${shellQuote(b.backupFile)}` : null].filter((x): x is string => x !== null);
-    backup.push(`${exec} sh -c ${shellQuote(produce.join(" >/dev/null && "))} >"${prefix}-$ts.${ext}"`);
-    if (b.restoreFile !== null) restore.push(`${exec} sh -c ${shellQuote(`cat > ${shellQuote(b.restoreFile)}`)} <"${prefix}-latest.${ext}"`);
+    backup.push(`${exec} sh -c ${shellQuote(produce.join(" >/dev/null && "))} >${file}`);
+    if (b.restoreFile !== null) restore.push(`${exec} sh -c ${shellQuote(`cat > ${shellQuote(b.restoreFile)}`)} <${file}`);
     if (b.restoreCommand !== null) {
-      restore.push(
-        b.restoreFile !== null
-          ? `${exec} sh -c ${shellQuote(b.restoreCommand)} </dev/null`
-          : `${exec} sh -c ${shellQuote(b.restoreCommand)} <"${prefix}-latest.${ext}"`,
-      );
+      restore.push(`${exec} sh -c ${shellQuote(b.restoreCommand)} <${b.restoreFile !== null ? "/dev/null" : file}`);
     }
-  }
-  backup.push(`ln -sfn "${prefix}-$ts.${ext}" "${prefix}-latest.${ext}"`);
-  if (b.cleanupDaysBefore !== null) {
-    backup.push(`find . -maxdepth 1 -name "${prefix}-[0-9]*" -daystart -mtime +${b.cleanupDaysBefore} -type f -delete`);
   }
   return { backup, restore };
 }
 
+/** Joins steps with `&&` (the backup tool calls the functions in an `if`, where `set -e` does not apply). */
+function chain(steps: readonly string[]): string[] {
+  return steps.map((l, i) => `    ${l}${i < steps.length - 1 ? " &&" : ""}`);
+}
+
 /**
- * `/var/lib/hive-backup.d/<service>`: sourced by the repository's backup tool from its backup folder, it defines
- * `backup_<service>` and `restore_<service>`. Commands run inside a running task of the service, found through
- * the first hive's swarm API. Null when the service has no backup_scripts.
+ * `/var/lib/hive-backup.d/<service>`, sourced by the repository's hive-backup.sh: `backup_<service>` writes one
+ * tar.gz to standard output holding one file per backup_scripts entry, `restore_<service>` reads it back. The
+ * backup tool names, links and expires the files (its keep-days setting; per-entry `cleanup_days_before` is not
+ * applied separately). Commands run inside a running task of the service, found through the first hive's swarm
+ * API. Null when the service has no backup_scripts.
  */
 export function renderBackupScript(service: Service, site: Site): string | null {
   if (service.backupScripts.length === 0) return null;
-  const fn = ident(service.name);
-  const lines = [
-    `# Backup and restore of service ${service.name}, written by hive. Sourced by the backup tool.`,
-    "# Single-quoted commands run inside the service's container, so their $ must not expand here.",
-    "# shellcheck shell=bash disable=SC2016",
-    "hive_service_exec() {",
-    "  local svc=\"$1\" task node",
-    "  shift",
-    `  task="$(docker -H tcp://${site.firstHive}:2376 --tlsverify service ps --no-trunc --filter desired-state=running \\`,
-    "    --format '{{.Name}}.{{.ID}}@{{.Node}}' \"$svc\" | head -n 1)\"",
-    "  [ -n \"$task\" ] || { echo \"no running task of $svc\" >&2; return 1; }",
-    `  node="\${task#*@}.${site.name}"`,
-    "  docker -H \"tcp://$node:2376\" --tlsverify exec -i \"${task%@*}\" \"$@\"",
-    "}",
-    "",
-    `backup_${fn}() {`,
-    "  local ts",
-    "  ts=\"$(date +%Y%m%d%H%M%S)\"",
-  ];
+  const backups: string[] = [];
   const restores: string[] = [];
   for (const b of service.backupScripts) {
     const steps = backupSteps(service.name, b);
-    lines.push(`  # ${b.name}`, ...steps.backup.map((l) => `  ${l}`));
-    restores.push(`  # ${b.name}`, ...steps.restore.map((l) => `  ${l}`));
+    backups.push(...steps.backup);
+    restores.push(...steps.restore);
   }
-  lines.push("}", "", `restore_${fn}() {`, ...restores, "}");
+  const lines = [
+    `# Backup and restore of service ${service.name}, written by hive. Sourced by hive-backup.sh.`,
+    "# Single-quoted commands run inside the service's container, so their $ must not expand here.",
+    "# shellcheck shell=bash disable=SC2016",
+    "hive_service_exec() {",
+    '  local svc="$1" task node',
+    "  shift",
+    `  task="$(docker -H tcp://${site.firstHive}:2376 --tlsverify service ps --no-trunc --filter desired-state=running \\`,
+    "    --format '{{.Name}}.{{.ID}}@{{.Node}}' \"$svc\" | head -n 1)\"",
+    '  [ -n "$task" ] || { echo "no running task of $svc" >&2; return 1; }',
+    `  node="\${task#*@}.${site.name}"`,
+    '  docker -H "tcp://$node:2376" --tlsverify exec -i "${task%@*}" "$@"',
+    "}",
+    "",
+    `backup_${service.name}() {`,
+    "  local work rc=0",
+    '  work="$(mktemp -d)"',
+    "  {",
+    ...chain([...backups, 'tar czf - -C "$work" .']),
+    "  } || rc=$?",
+    '  rm -rf "$work"',
+    '  return "$rc"',
+    "}",
+    "",
+    `restore_${service.name}() {`,
+    "  local work rc=0",
+    '  work="$(mktemp -d)"',
+    "  {",
+    ...chain(['tar xzf - -C "$work"', ...restores]),
+    "  } || rc=$?",
+    '  rm -rf "$work"',
+    '  return "$rc"',
+    "}",
+  ];
   return lines.join("\n") + "\n";
 }
 

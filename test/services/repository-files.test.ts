@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { renderBackupScript, renderMonitorRules } from "../../components/services/repository-files";
 import { everyAttributeService, stagingSite } from "../helpers/services-site-fixture";
@@ -29,26 +29,39 @@ test("error monitoring rules", () => {
   assert.equal(renderMonitorRules(certbot), null);
 });
 
-test("the backup and restore functions run the commands inside the running task and keep -latest links", () => {
+test("backup_<svc> streams one archive of every entry from the running task; restore_<svc> feeds it back", () => {
   const se = newScriptEnv();
   writeFileSync(join(se.state, "service-ps"), "certbot.1.abc@s-hive2\n");
-  const file = join(se.root, "certbot");
-  writeFileSync(file, renderBackupScript(certbot, site)!);
+  writeFileSync(join(se.root, "certbot"), renderBackupScript(certbot, site)!);
   const run = (fn: string) =>
     spawnSync("bash", ["-c", `set -euo pipefail; cd "$ROOT"; . ./certbot; ${fn}`], {
       env: { PATH: `${join(__dirname, "../images/stubs")}:/usr/bin:/bin`, ROOT: se.root, STUB_STATE: se.state, STUB_LOG: se.log },
       encoding: "utf8",
     });
-  const b = run("backup_certbot");
+  const b = run('if backup_certbot >backup.tar.gz; then echo ok; fi');
   assert.equal(b.status, 0, b.stderr);
-  const latest = readlinkSync(join(se.root, "backup-certificates-latest.tar.gz"));
-  assert.match(latest, /^backup-certificates-\d{14}\.tar\.gz$/);
-  assert.match(readFileSync(join(se.root, latest), "utf8"), /^output of: cd '\/etc\/letsencrypt' && tar czf - \$\(find \. -maxdepth 1 -not -name \.\)\n$/);
+  assert.equal(b.stdout, "ok\n");
+  const list = spawnSync("tar", ["tzf", join(se.root, "backup.tar.gz")], { encoding: "utf8" });
+  assert.deepEqual(list.stdout.trim().split("\n").sort(), ["./", "./certificates.tar.gz"]);
+  const inner = spawnSync("tar", ["xzf", join(se.root, "backup.tar.gz"), "-O", "./certificates.tar.gz"], { encoding: "utf8" });
+  assert.equal(inner.stdout, "output of: cd '/etc/letsencrypt' && tar czf - $(find . -maxdepth 1 -not -name .)\n");
   const calls = readFileSync(se.log, "utf8").trim().split("\n");
-  assert.equal(calls[calls.length - 1].startsWith("docker -H tcp://s-hive2.pdns:2376 --tlsverify exec -i certbot.1.abc sh -c "), true);
-  const r = run("restore_certbot");
+  assert.ok(calls[calls.length - 1].startsWith("docker -H tcp://s-hive2.pdns:2376 --tlsverify exec -i certbot.1.abc sh -c "), calls.join("\n"));
+  const r = run("restore_certbot <backup.tar.gz");
   assert.equal(r.status, 0, r.stderr);
-  assert.equal(readFileSync(join(se.state, "exec-stdin"), "utf8"), readFileSync(join(se.root, latest), "utf8"));
+  assert.equal(readFileSync(join(se.state, "exec-stdin"), "utf8"), inner.stdout);
+});
+
+test("a failing step makes backup_<svc> fail even when called in an if (no set -e there)", () => {
+  const se = newScriptEnv();
+  writeFileSync(join(se.root, "certbot"), renderBackupScript(certbot, site)!);
+  const b = spawnSync("bash", ["-c", '. ./certbot; if backup_certbot >/dev/null; then echo ok; else echo failed; fi'], {
+    cwd: se.root,
+    env: { PATH: `${join(__dirname, "../images/stubs")}:/usr/bin:/bin`, STUB_STATE: se.state, STUB_LOG: se.log },
+    encoding: "utf8",
+  });
+  assert.equal(b.stdout, "failed\n");
+  assert.match(b.stderr, /no running task of certbot/);
 });
 
 test("install-file.sh writes once, restarts the unit only on change, and deletes", () => {

@@ -1,4 +1,4 @@
-# Backup and restore of service allattrs, written by hive. Sourced by the backup tool.
+# Backup and restore of service allattrs, written by hive. Sourced by hive-backup.sh.
 # Single-quoted commands run inside the service's container, so their $ must not expand here.
 # shellcheck shell=bash disable=SC2016
 hive_service_exec() {
@@ -12,16 +12,24 @@ hive_service_exec() {
 }
 
 backup_allattrs() {
-  local ts
-  ts="$(date +%Y%m%d%H%M%S)"
-  # dump
-  hive_service_exec 'allattrs' sh -c 'sync'
-  hive_service_exec 'allattrs' sh -c 'pg_dumpall' >"backup-dump-$ts.sql"
-  ln -sfn "backup-dump-$ts.sql" "backup-dump-latest.sql"
-  find . -maxdepth 1 -name "backup-dump-[0-9]*" -daystart -mtime +5 -type f -delete
+  local work rc=0
+  work="$(mktemp -d)"
+  {
+    hive_service_exec 'allattrs' sh -c 'sync' &&
+    hive_service_exec 'allattrs' sh -c 'pg_dumpall' >"$work"/'dump.sql' &&
+    tar czf - -C "$work" .
+  } || rc=$?
+  rm -rf "$work"
+  return "$rc"
 }
 
 restore_allattrs() {
-  # dump
-  hive_service_exec 'allattrs' sh -c 'psql' <"backup-dump-latest.sql"
+  local work rc=0
+  work="$(mktemp -d)"
+  {
+    tar xzf - -C "$work" &&
+    hive_service_exec 'allattrs' sh -c 'psql' <"$work"/'dump.sql'
+  } || rc=$?
+  rm -rf "$work"
+  return "$rc"
 }

@@ -1,4 +1,4 @@
-# Backup and restore of service certbot, written by hive. Sourced by the backup tool.
+# Backup and restore of service certbot, written by hive. Sourced by hive-backup.sh.
 # Single-quoted commands run inside the service's container, so their $ must not expand here.
 # shellcheck shell=bash disable=SC2016
 hive_service_exec() {
@@ -12,15 +12,23 @@ hive_service_exec() {
 }
 
 backup_certbot() {
-  local ts
-  ts="$(date +%Y%m%d%H%M%S)"
-  # certificates
-  hive_service_exec 'certbot' sh -c 'cd '\''/etc/letsencrypt'\'' && tar czf - $(find . -maxdepth 1 -not -name .)' >"backup-certificates-$ts.tar.gz"
-  ln -sfn "backup-certificates-$ts.tar.gz" "backup-certificates-latest.tar.gz"
-  find . -maxdepth 1 -name "backup-certificates-[0-9]*" -daystart -mtime +3 -type f -delete
+  local work rc=0
+  work="$(mktemp -d)"
+  {
+    hive_service_exec 'certbot' sh -c 'cd '\''/etc/letsencrypt'\'' && tar czf - $(find . -maxdepth 1 -not -name .)' >"$work"/'certificates.tar.gz' &&
+    tar czf - -C "$work" .
+  } || rc=$?
+  rm -rf "$work"
+  return "$rc"
 }
 
 restore_certbot() {
-  # certificates
-  hive_service_exec 'certbot' sh -c 'cd '\''/etc/letsencrypt'\'' && find . -mindepth 1 -maxdepth 1 -exec rm -rf {} + && tar xzf -' <"backup-certificates-latest.tar.gz"
+  local work rc=0
+  work="$(mktemp -d)"
+  {
+    tar xzf - -C "$work" &&
+    hive_service_exec 'certbot' sh -c 'cd '\''/etc/letsencrypt'\'' && find . -mindepth 1 -maxdepth 1 -exec rm -rf {} + && tar xzf -' <"$work"/'certificates.tar.gz'
+  } || rc=$?
+  rm -rf "$work"
+  return "$rc"
 }
