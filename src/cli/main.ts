@@ -1,6 +1,7 @@
 // The `hive` command line.
 import { basename } from "node:path";
 import { Command } from "commander";
+import { registerBotCommand } from "./commands/bot";
 import { registerInventory } from "./commands/inventory";
 import { registerValidate } from "./commands/validate";
 
@@ -9,6 +10,7 @@ export function buildProgram(): Command {
   program.description("build and run Docker Swarm sites described by a hive inventory").showHelpAfterError();
   registerValidate(program);
   registerInventory(program);
+  registerBotCommand(program);
   return program;
 }
 
