@@ -2,7 +2,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { splitInternalCidr, parseCidr, parsePort, shellSplit, type Site } from "../../src/inventory";
-import { HIVE, loadFiles, servicesWithWeb as web } from "./helpers";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { HIVE, loadFiles, problemsOf, servicesWithWeb as web } from "./helpers";
 
 const SVC = "plugin: hive_services\nservices:\n  web:\n    image: nginx\n";
 
@@ -369,4 +372,18 @@ test("a site-wide variable built from a server's own values is evaluated per ser
   const s = loadFiles({ "hive.yml": HIVE, "group_vars/hosts.yml": "listen: \"{{ hive_private_ip }}:8080\"\nzone: \"{{ hive_stage }}\"\n", "s.yml": web("image: x") });
   assert.deepEqual(s.vars, { zone: "staging" });
   assert.deepEqual(s.hosts.map((h) => h.vars.listen), ["10.1.0.4:8080", "10.1.0.5:8080", "10.1.0.6:8080", "10.1.0.7:8080"]);
+});
+
+test("lookup('file', …) reads a file (trailing whitespace removed); a missing file is an error", () => {
+  const dir = mkdtempSync(join(tmpdir(), "hive-file-"));
+  try {
+    writeFileSync(join(dir, "motd.txt"), "hello\nworld\n\n");
+    const s = loadFiles({ "hive.yml": HIVE, "s.yml": web("image: x", "environment:", `  MOTD: "{{ lookup('file', '${join(dir, "motd.txt")}') }}"`) });
+    assert.equal(s.services[0].environment.MOTD, "hello\nworld");
+    assert.deepEqual(problemsOf({ "hive.yml": HIVE, "s.yml": web("image: x", "environment:", `  MOTD: "{{ lookup('file', '${join(dir, "none.txt")}') }}"`) }), [
+      `s.yml:6:13: services.web.environment.MOTD: lookup('file', '${join(dir, "none.txt")}'): cannot read ${join(dir, "none.txt")}`,
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
