@@ -1,9 +1,12 @@
 // The `hive` command line.
+import { basename } from "node:path";
 import { Command, CommanderError } from "commander";
 import { registerBotCommand } from "./commands/bot";
 import { registerImportInventoryCommand } from "./commands/import-inventory";
+import { registerInventory } from "./commands/inventory";
 import { registerSshCommand } from "./commands/ssh";
 import { registerStackCommands } from "./commands/stack";
+import { registerValidate } from "./commands/validate";
 import { registerVarCommands } from "./commands/vars";
 import { CliError } from "./context";
 import { defaultDeps, type CliDeps } from "./deps";
@@ -19,6 +22,8 @@ export function buildProgram(deps?: Partial<CliDeps>): Command {
     );
   let resolved: CliDeps | undefined;
   const getDeps = (): CliDeps => (resolved ??= { ...defaultDeps(deps?.root), ...deps });
+  registerValidate(program);
+  registerInventory(program);
   registerStackCommands(program, getDeps);
   registerSshCommand(program, getDeps);
   registerVarCommands(program, getDeps);
@@ -50,7 +55,9 @@ export async function runCli(argv: readonly string[], deps?: Partial<CliDeps>): 
   }
 }
 
-if (require.main === module || process.argv[1]?.endsWith("hive.js")) {
+// Run when started as a program: directly, through bin/hive.js, or through the `hive` link npm/npx create.
+const entry = basename(process.argv[1] ?? "");
+if (require.main === module || entry === "hive.js" || entry === "hive") {
   void runCli(process.argv.slice(2)).then((code) => {
     // The bot keeps running after its action returns; every other command ends here.
     if (code !== 0) process.exit(code);

@@ -49,91 +49,90 @@ export function deriveStage(
     report(path, message);
   };
   if (p === "kickstart" || p === "openstack") {
-    fail(["provider"], `provider: "${p}" is not supported yet; use provider "prepared" with ip_address_list for existing servers`);
+    fail(["provider"], `"${p}" is not supported yet; use provider "prepared" with ip_address_list for existing servers`);
   }
   if (input.kickstart_config !== undefined && p !== "kickstart") {
-    fail(["kickstart_config"], "kickstart_config cannot be specified when provider is not kickstart");
+    fail(["kickstart_config"], "cannot be specified when provider is not kickstart");
   }
   if (p === "vagrant") {
-    if (input.instance_type !== undefined) fail(["instance_type"], "instance_type cannot be specified when provider is vagrant");
+    if (input.instance_type !== undefined) fail(["instance_type"], "cannot be specified when provider is vagrant");
     if (input.repository_instance_type !== undefined) {
-      fail(["repository_instance_type"], "repository_instance_type cannot be specified when provider is vagrant");
+      fail(["repository_instance_type"], "cannot be specified when provider is vagrant");
     }
-    if (input.region !== undefined) fail(["region"], "region cannot be specified when provider is vagrant");
+    if (input.region !== undefined) fail(["region"], "cannot be specified when provider is vagrant");
   }
   if (p !== "azure") {
     if (input.prepared_resource_group !== undefined) {
-      fail(["prepared_resource_group"], 'prepared_resource_group is only available when provider is "azure"');
+      fail(["prepared_resource_group"], 'is only available when provider is "azure"');
     }
-    if (input.not_support_az !== undefined) fail(["not_support_az"], 'not_support_az is only available when provider is "azure"');
+    if (input.not_support_az !== undefined) fail(["not_support_az"], 'is only available when provider is "azure"');
   }
   if (IAAS.includes(p)) {
     for (const key of ["memory_size", "cpus", "dev", "bridge"] as const) {
       if (input[key] !== undefined) {
-        fail([key], `${key} cannot be specified when provider is IaaS (${p}); it is for vagrant, kickstart and prepared`);
+        fail([key], `cannot be specified when provider is IaaS (${p}); it is for vagrant, kickstart and prepared`);
       }
     }
     if (input.region === undefined && p !== "openstack") fail([], `region must be specified when provider is ${p}`);
   }
   if (p !== "vagrant") {
     for (const key of ["repository_memory_size", "repository_cpus"] as const) {
-      if (input[key] !== undefined) fail([key], `${key} can only be specified when provider is vagrant`);
+      if (input[key] !== undefined) fail([key], "can only be specified when provider is vagrant");
     }
   }
   const custom = input.custom_hostname ?? "hive";
-  if (!CUSTOM_HOSTNAME.test(custom) || custom.length + name.length >= 55) {
-    fail(
-      input.custom_hostname === undefined ? [] : ["custom_hostname"],
-      "custom_hostname must consist of lowercase letters, digits and hyphens (not at either end), and custom_hostname + name must be shorter than 55 characters",
-    );
+  if (!CUSTOM_HOSTNAME.test(custom)) {
+    fail(["custom_hostname"], `must consist of lowercase letters, digits and hyphens (not at either end), but is "${custom}"`);
+  } else if (custom.length + name.length >= 55) {
+    fail(input.custom_hostname === undefined ? [] : ["custom_hostname"], `custom_hostname + name must be shorter than 55 characters, but "${custom}" + "${name}" has ${custom.length + name.length}`);
   }
   const separate = input.separate_repository ?? true;
   if (input.shared_repository !== undefined) {
     if (!separate) {
-      fail(["shared_repository"], "separate_repository must be true when shared_repository is specified");
+      fail(["shared_repository"], "requires separate_repository: true");
     }
-    fail(["shared_repository"], "shared_repository is not supported yet; use a repository server of the stage");
+    fail(["shared_repository"], "is not supported yet; use a repository server of the stage");
   }
   for (const [flag, key] of [
     ["disk_encrypted", "disk_encrypted"],
     ["repository_disk_encrypted", "repository_disk_encrypted"],
     ["mirrored_disk_encrypted", "mirrored_disk_encrypted"],
   ] as const) {
-    if (input[flag] === true && input.kms_key_id === undefined) fail([key], `${key} requires kms_key_id`);
+    if (input[flag] === true && input.kms_key_id === undefined) fail([key], "requires kms_key_id");
   }
   let internal: Cidr | null = null;
   if (input.internal_cidr !== undefined) {
     const c = parseCidr(input.internal_cidr);
-    if (typeof c === "string") fail(["internal_cidr"], `internal_cidr: ${c}`);
-    else if (c.prefix > 28) fail(["internal_cidr"], `internal_cidr: must be a /28 or larger network to be split, but is /${c.prefix}`);
+    if (typeof c === "string") fail(["internal_cidr"], c);
+    else if (c.prefix > 28) fail(["internal_cidr"], `must be a /28 or larger network to be split, but is /${c.prefix}`);
     else internal = c;
   }
   const cidr = parseCidr(input.cidr);
   if (typeof cidr === "string") {
-    fail(["cidr"], `cidr: ${cidr}`);
+    fail(["cidr"], cidr);
     return null;
   }
 
   // Addresses.
-  type Slot = { ip: number; subnet: Subnet; prefix: number };
+  type Slot = { ip: number; subnet: Subnet; subnetIndex: number; prefix: number };
   const slots: Slot[] = [];
   const prefix = STAGE_PREFIX[stage];
   let count: number;
   let subnets: Subnet[];
   if (input.subnets !== undefined) {
     if (input.ip_address_list !== undefined) {
-      fail(["ip_address_list"], "ip_address_list cannot be combined with subnets; give the addresses or the subnets");
+      fail(["ip_address_list"], "cannot be combined with subnets; give the addresses or the subnets");
     }
     count = input.number_of_hosts ?? (separate ? 4 : 3);
     const parsed: { cidr: Cidr; subnet: Subnet }[] = [];
     input.subnets.forEach((s, i) => {
       const c = parseCidr(s.cidr);
       if (typeof c === "string") {
-        fail(["subnets", i, "cidr"], `subnets[${i}].cidr: ${c}`);
+        fail(["subnets", i, "cidr"], c);
         return;
       }
       if (!containsCidr(cidr, c)) {
-        fail(["subnets", i, "cidr"], `subnets[${i}].cidr: ${s.cidr} is not inside the stage's cidr ${input.cidr}`);
+        fail(["subnets", i, "cidr"], `${s.cidr} is not inside the stage's cidr ${input.cidr}`);
         return;
       }
       parsed.push({ cidr: c, subnet: { name: s.name ?? `${prefix}subnet${i}`, cidr: formatCidr(c), availabilityZone: s.available_zone ?? null } });
@@ -145,10 +144,10 @@ export function deriveStage(
       const k = i % parsed.length;
       const s = parsed[k];
       if (next[k] > s.cidr.network + s.cidr.size - 2) {
-        fail(["subnets", k, "cidr"], `subnets[${k}].cidr: ${s.subnet.cidr} has no address left for host ${i} (addresses start at the network address + 5)`);
+        fail(["subnets", k, "cidr"], `${s.subnet.cidr} has no address left for host ${i} (addresses start at the network address + 5)`);
         return null;
       }
-      slots.push({ ip: next[k]++, subnet: s.subnet, prefix: s.cidr.prefix });
+      slots.push({ ip: next[k]++, subnet: s.subnet, subnetIndex: k, prefix: s.cidr.prefix });
     }
   } else {
     const main: Subnet = { name: `${name}-default`, cidr: formatCidr(cidr), availabilityZone: null };
@@ -156,17 +155,17 @@ export function deriveStage(
     if (input.ip_address_list !== undefined) {
       count = input.ip_address_list.length;
       if (input.number_of_hosts !== undefined && input.number_of_hosts !== count) {
-        fail(["number_of_hosts"], `number_of_hosts is ${input.number_of_hosts}, but ip_address_list has ${count} addresses; remove number_of_hosts`);
+        fail(["number_of_hosts"], `is ${input.number_of_hosts}, but ip_address_list has ${count} addresses; remove number_of_hosts`);
       }
       const seen = new Set<number>();
       input.ip_address_list.forEach((text, i) => {
         const ip = ipToInt(text);
-        if (ip === null) fail(["ip_address_list", i], `ip_address_list[${i}]: "${text}" is not an IPv4 address`);
-        else if (!contains(cidr, ip)) fail(["ip_address_list", i], `ip_address_list[${i}]: ${text} is not inside cidr ${input.cidr}`);
-        else if (seen.has(ip)) fail(["ip_address_list", i], `ip_address_list[${i}]: ${text} is listed twice`);
+        if (ip === null) fail(["ip_address_list", i], `"${text}" is not an IPv4 address`);
+        else if (!contains(cidr, ip)) fail(["ip_address_list", i], `${text} is not inside cidr ${input.cidr}`);
+        else if (seen.has(ip)) fail(["ip_address_list", i], `${text} is listed twice`);
         else {
           seen.add(ip);
-          slots.push({ ip, subnet: main, prefix: cidr.prefix });
+          slots.push({ ip, subnet: main, subnetIndex: 0, prefix: cidr.prefix });
         }
       });
       if (slots.length !== count) return null;
@@ -174,10 +173,10 @@ export function deriveStage(
       count = input.number_of_hosts ?? (separate ? 4 : 3);
       const room = Math.max(0, cidr.size - 5);
       if (count > room) {
-        fail(input.number_of_hosts === undefined ? ["cidr"] : ["number_of_hosts"], `cidr ${input.cidr} has room for ${room} hosts (from the network address + 4), but the stage needs ${count}`);
+        fail(input.number_of_hosts === undefined ? ["cidr"] : ["number_of_hosts"], `${input.cidr} has room for ${room} hosts (from the network address + 4), but the stage needs ${count}`);
         return null;
       }
-      for (let i = 0; i < count; i++) slots.push({ ip: cidr.network + 4 + i, subnet: main, prefix: cidr.prefix });
+      for (let i = 0; i < count; i++) slots.push({ ip: cidr.network + 4 + i, subnet: main, subnetIndex: 0, prefix: cidr.prefix });
     }
   }
   if (separate && count < 2) {
@@ -192,13 +191,14 @@ export function deriveStage(
   if (before.count > 0) return null;
 
   const suffixes = input.az_suffix_list ?? ["-a", "-b", "-c"];
-  const zoneOf = (i: number, subnet: Subnet): { zone: string | null; index: number | null } => {
-    if (subnet.availabilityZone !== null) return { zone: subnet.availabilityZone, index: null };
+  const zoneOf = (i: number, slot: Slot): { zone: string | null; index: number | null } => {
+    if (slot.subnet.availabilityZone !== null) return { zone: slot.subnet.availabilityZone, index: null };
     switch (p) {
       case "azure":
         return input.not_support_az ? { zone: null, index: null } : { zone: String((i % 3) + 1), index: i % 3 };
       case "aws":
-        return { zone: null, index: i % 3 };
+        // An AWS subnet lives in one zone: hosts of a given subnet share its zone.
+        return { zone: null, index: input.subnets !== undefined ? slot.subnetIndex % 3 : i % 3 };
       case "gcp":
         return input.region ? { zone: input.region + suffixes[i % suffixes.length], index: i % suffixes.length } : { zone: null, index: null };
       default:
@@ -215,7 +215,7 @@ export function deriveStage(
     if (isRepository) groups.push("repository");
     if (isFirstHive) groups.push("first_hive");
     groups.sort();
-    const zone = zoneOf(i, slot.subnet);
+    const zone = zoneOf(i, slot);
     const asHive = isHive;
     const repoOnly = isRepository && separate;
     const pick = <T>(hiveValue: T | undefined, repoValue: T | undefined): T | null =>

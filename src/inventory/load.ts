@@ -7,7 +7,7 @@ import { AllocationError, allocate, EMPTY_ALLOCATIONS, newEntries, type Allocati
 import { parseCidr, splitInternalCidr } from "./cidr";
 import { adminUserFor, checkHiveName, deriveStage } from "./hosts";
 import { firewallPorts, parsePort, type PortDef } from "./ports";
-import { check, hiveFileSchema, networkSchema, serviceSchema, servicesFileSchema, type ServiceInput } from "./schema";
+import { check, hiveFileSchema, looseStageSchema, networkSchema, stageSchema, serviceSchema, servicesFileSchema, type ServiceInput } from "./schema";
 import { availableIn, deriveService, type VolumeUse } from "./services";
 import { OMIT, Scope, TemplateEngine, TemplateEvalError, toValue, type VarDef } from "./templates";
 import { pathString, readYaml, type Path, type YamlFile } from "./yamlfile";
@@ -26,7 +26,11 @@ export interface LoadOptions {
 }
 
 /** Groups whose group_vars files are read. */
-export const VAR_GROUPS = ["all", "servers", "services", "hives", "repository", "first_hive", ...STAGES] as const;
+export const VAR_GROUPS = ["all", "hosts", "servers", "services", "hives", "repository", "first_hive", ...STAGES] as const;
+
+/** Built-ins that exist only for a server; site-wide variables using them are evaluated per server only. */
+const HOST_ONLY = ["inventory_hostname", "inventory_hostname_short", "hive_private_ip", "hive_netmask", "hive_subnet", "hive_available_zone", "hive_instance_type", "hive_disk_size", "hive_mirrored_disk_size", "hive_memory_size", "hive_cpus", "group_names"];
+const HOST_ONLY_USE = new RegExp(`undefined variable "(${HOST_ONLY.join("|")})"`);
 
 const HIVE_DEFAULT_NETWORK = "hive_default_network";
 
@@ -141,33 +145,51 @@ function load(opts: LoadOptions): Site {
   const stackPos: SourcePos = { file: `Pulumi.${stage}.yaml`, line: 1, column: 1 };
   const stackVars = new Map<string, VarDef>(Object.entries(opts.vars ?? {}).map(([k, raw]) => [k, { raw, pos: stackPos }]));
 
-  // 3. Hive definition.
+  // 3. Hive definition: every stage is checked (as hive-builder parses them all), the requested one derived.
   const hive = check(hiveFileSchema, hiveFile.data, hiveFile, [], problems);
-  if (!hive) problems.throwIfAny();
-  const name = hive!.name;
-  const nameProblem = checkHiveName(name);
+  const hiveData = isMapping(hiveFile.data) ? hiveFile.data : {};
+  const name = hive?.name ?? (typeof hiveData.name === "string" ? hiveData.name : null);
+  if (name === null) problems.throwIfAny();
+  const nameProblem = checkHiveName(name!);
   if (nameProblem) problems.add(hiveFile.pos(["name"]), nameProblem);
-  const stageInput = hive!.stages[stage];
-  if (!stageInput) {
-    const defined = Object.keys(hive!.stages);
-    problems.add(hiveFile.keyPos(["stages"]), `stages.${stage} is not defined; defined stages: ${defined.join(", ") || "none"}`);
+  const stagesData = isMapping(hiveData.stages) ? hiveData.stages : {};
+  if (!(stage in stagesData)) {
+    const defined = Object.keys(stagesData).filter((s) => (STAGES as readonly string[]).includes(s));
+    problems.add(hiveFile.keyPos(["stages"]), `stages.${stage}: not defined; defined stages: ${defined.join(", ") || "none"}`);
+  }
+  let derived: ReturnType<typeof deriveStage> = null;
+  for (const s of STAGES) {
+    if (!(s in stagesData)) continue;
+    const stagePath: Path = ["stages", s];
+    const input = check(stageSchema, stagesData[s], hiveFile, stagePath, problems) ?? looseStageSchema.safeParse(stagesData[s]).data;
+    if (!input) continue;
+    const firstHiveDef =
+      (s === stage ? stackVars.get("first_hive") : undefined) ??
+      layer(groupVars.get("all"), groupVars.get("servers"), groupVars.get("hives"), groupVars.get(s)).get("first_hive");
+    let firstHiveIndex = 0;
+    if (firstHiveDef) {
+      const n = typeof firstHiveDef.raw === "string" ? Number(firstHiveDef.raw) : firstHiveDef.raw;
+      if (typeof n !== "number" || !Number.isInteger(n)) {
+        problems.add(firstHiveDef.pos ?? stackPos, `first_hive: must be the index of a hive (an integer), but is ${JSON.stringify(firstHiveDef.raw)}`);
+      } else firstHiveIndex = n;
+    }
+    const d = deriveStage(name!, s, input, firstHiveIndex, hiveFile.keyPos(stagePath), (path, message) =>
+      problems.add(hiveFile.keyPos([...stagePath, ...path]), `${pathString([...stagePath, ...path])}: ${message}`),
+    );
+    if (s === stage) derived = d;
+  }
+  if (!derived) {
+    // The hosts cannot be derived, so templates cannot be evaluated; still report the services' shape problems.
+    for (const f of serviceFiles) {
+      const top = check(servicesFileSchema, f.data, f, [], problems);
+      for (const [svcName, raw] of Object.entries(top?.services ?? {})) checkRawService(svcName, raw, f, problems);
+    }
     problems.throwIfAny();
   }
+  if (!derived) throw new InventoryError([{ file: hiveFile.file, line: 1, column: 1, message: `stages.${stage}: cannot derive the hosts` }]);
+  const { spec, firstHive } = derived;
+  const hostsBase = derived.hosts;
   const stagePath: Path = ["stages", stage];
-  const firstHiveDef = stackVars.get("first_hive") ?? layer(groupVars.get("all"), groupVars.get("servers"), groupVars.get("hives"), groupVars.get(stage)).get("first_hive");
-  let firstHiveIndex = 0;
-  if (firstHiveDef) {
-    const n = typeof firstHiveDef.raw === "string" ? Number(firstHiveDef.raw) : firstHiveDef.raw;
-    if (typeof n !== "number" || !Number.isInteger(n)) {
-      problems.add(firstHiveDef.pos ?? stackPos, `first_hive: must be the index of a hive (an integer), but is ${JSON.stringify(firstHiveDef.raw)}`);
-    } else firstHiveIndex = n;
-  }
-  const derived = deriveStage(name, stage, stageInput!, firstHiveIndex, hiveFile.keyPos(stagePath), (path, message) =>
-    problems.add(hiveFile.keyPos([...stagePath, ...path]), path.length === 0 ? `${pathString(stagePath)}: ${message}` : message),
-  );
-  if (!derived) problems.throwIfAny();
-  const { spec, firstHive } = derived!;
-  const hostsBase = derived!.hosts;
   const repository = hostsBase[hostsBase.length - 1].name;
   const registry = `${repository}:5000`;
   const contextDir = resolve(opts.contextDir ?? join(process.cwd(), ".hive", stage));
@@ -218,14 +240,16 @@ function load(opts: LoadOptions): Site {
     hostvars: Object.fromEntries(hostsBase.map((h) => [h.name, hostBuiltins(h)])),
   };
   const gv = (g: string) => groupVars.get(g);
-  const siteScope = new Scope(engine, layer(gv("all"), gv("servers"), gv(stage), stackVars), builtins);
-  const evalVars = (scope: Scope, defs: ReadonlyMap<string, VarDef>): Record<string, Value> => {
+  const siteDefs = layer(gv("all"), gv("hosts"), gv("servers"), gv(stage), stackVars);
+  const siteScope = new Scope(engine, siteDefs, builtins);
+  const evalVars = (scope: Scope, defs: ReadonlyMap<string, VarDef>, site = false): Record<string, Value> => {
     const out: Record<string, Value> = {};
     for (const k of [...defs.keys()].sort()) {
       try {
         const v = scope.get(k);
         if (v !== OMIT) out[k] = toValue(v);
       } catch (err) {
+        if (site && err instanceof TemplateEvalError && HOST_ONLY_USE.test(err.message)) continue;
         reportTemplate(err, defs.get(k)?.pos ?? stackPos, k);
       }
     }
@@ -235,7 +259,7 @@ function load(opts: LoadOptions): Site {
     if (err instanceof TemplateEvalError) problems.add(err.pos ?? pos, err.pos ? err.message : `${what}: ${err.message}`);
     else throw err;
   };
-  const siteVars = evalVars(siteScope, layer(gv("all"), gv("servers"), gv(stage), stackVars));
+  const siteVars = evalVars(siteScope, siteDefs, true);
   let adminUser = adminUserFor(spec.provider, undefined);
   if (siteScope.has("hive_admin")) {
     try {
@@ -255,7 +279,7 @@ function load(opts: LoadOptions): Site {
   }
   const hosts: Host[] = hostsBase.map((h) => {
     const groups = h.groups.filter((g) => g !== stage);
-    const defs = layer(gv("all"), gv("servers"), ...groups.map((g) => (g === "servers" ? undefined : gv(g))), gv(stage));
+    const defs = layer(gv("all"), gv("hosts"), gv("servers"), ...groups.map((g) => (g === "servers" ? undefined : gv(g))), gv(stage));
     const hostDefs = layer(defs, hostVarFiles.has(h.name) ? readVars(hostVarFiles.get(h.name)!, problems) : undefined, stackVars);
     const scope = new Scope(engine, hostDefs, { ...builtins, ...hostBuiltins(h) });
     return { ...h, vars: evalVars(scope, hostDefs) };
@@ -276,6 +300,8 @@ function load(opts: LoadOptions): Site {
     if (!top) continue;
     files.push({ file: f, availableOn: top.available_on, services: top.services, networks: top.networks ?? {} });
   }
+  // Template failures of the tree being evaluated; zod issues under a failed path are not reported again.
+  let currentFailed = new Set<string>();
   const networks: Network[] = [];
   const networkFile = new Map<string, YamlFile>();
   for (const f of files) {
@@ -286,10 +312,10 @@ function load(opts: LoadOptions): Site {
         continue;
       }
       networkFile.set(netName, f.file);
-      const failed = new Set<string>();
+      currentFailed = new Set<string>();
       const evaluated = evaluateTree(raw ?? {}, ["networks", netName], f.file);
-      const net = check(networkSchema, evaluated, f.file, ["networks", netName], problems, keepUnlessFailed(failed, ["networks", netName]));
-      if (!net) continue;
+      const net = check(networkSchema, evaluated, f.file, ["networks", netName], problems, keepUnlessFailed(currentFailed, ["networks", netName]));
+      if (!net || currentFailed.size > 0) continue;
       if (net.driver !== undefined && net.driver !== "overlay") {
         problems.add(f.file.pos(["networks", netName, "driver"]), `networks.${netName}.driver: only "overlay" is supported, but is "${net.driver}"`);
       }
@@ -319,8 +345,6 @@ function load(opts: LoadOptions): Site {
       return true;
     };
   }
-  // Template failures of the tree being evaluated; zod issues under a failed path are not reported again.
-  let currentFailed = new Set<string>();
   function evaluateTree(raw: unknown, path: Path, file: YamlFile, scope: Scope = serviceScope): unknown {
     if (typeof raw === "string") {
       try {
@@ -377,12 +401,7 @@ function load(opts: LoadOptions): Site {
       const svcAvail = Array.isArray(raw.available_on) ? (raw.available_on as Stage[]) : undefined;
       if (!availableIn(stage, svcAvail, f.availableOn)) {
         // Not in this stage: check the shape (templates cannot be evaluated here) and collect the firewall ports.
-        const isTemplateAt = (rel: Path) => {
-          let v: unknown = raw;
-          for (const p of rel) v = isMapping(v) || Array.isArray(v) ? (v as Record<string | number, unknown>)[p] : undefined;
-          return typeof v === "string" && (v.includes("{{") || v.includes("{%"));
-        };
-        const parsed = check(serviceSchema, raw, f.file, svcPath, problems, (rel) => !isTemplateAt(rel));
+        const parsed = checkRawService(svcName, raw, f.file, problems);
         for (const p of parsed?.ports ?? []) {
           const d = parsePort(p);
           if (typeof d !== "string") allPorts.push(d);
@@ -474,7 +493,7 @@ function load(opts: LoadOptions): Site {
   });
 
   return deepFreeze({
-    name,
+    name: name!,
     stage,
     provider: spec.provider,
     spec: { ...spec, rootPassword },
@@ -494,6 +513,16 @@ function load(opts: LoadOptions): Site {
     newAllocations: newEntries(previous, allocations),
     inventoryDir: dir,
   });
+}
+
+/** Checks a service definition without evaluating its templates (a template may stand for any type). */
+function checkRawService(name: string, raw: unknown, file: YamlFile, problems: ProblemList): ServiceInput | null {
+  const isTemplateAt = (rel: Path) => {
+    let v: unknown = raw;
+    for (const p of rel) v = isMapping(v) || Array.isArray(v) ? (v as Record<string | number, unknown>)[p] : undefined;
+    return typeof v === "string" && (v.includes("{{") || v.includes("{%"));
+  };
+  return check(serviceSchema, raw, file, ["services", name], problems, (rel) => !isTemplateAt(rel));
 }
 
 function deepFreeze<T>(o: T): T {

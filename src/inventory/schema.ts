@@ -63,14 +63,17 @@ export const stageSchema = strict({
   nameservers: z.array(z.string()).optional(),
 });
 export type StageInput = z.infer<typeof stageSchema>;
+/** The stage schema without the unknown-key check, to find the other problems of a stage with a misspelt key. */
+export const looseStageSchema = stageSchema.strip();
 
+/** The hive definition; each stage is checked on its own with `stageSchema`. */
 export const hiveFileSchema = strict({
   plugin: z.literal("hive_inventory"),
   name: z.string().min(1),
   stages: strict({
-    private: stageSchema.optional(),
-    staging: stageSchema.optional(),
-    production: stageSchema.optional(),
+    private: z.unknown().optional(),
+    staging: z.unknown().optional(),
+    production: z.unknown().optional(),
   }),
 });
 export type HiveFileInput = z.infer<typeof hiveFileSchema>;
@@ -264,8 +267,9 @@ function report(
   switch (issue.code) {
     case "unrecognized_keys": {
       const allowed = issue.message.startsWith(ALLOWED) ? issue.message.slice(ALLOWED.length).split(",") : [];
+      const what = full.length === 1 && full[0] === "stages" ? "stage" : "attribute";
       for (const key of issue.keys) {
-        problems.add(file.keyPos([...full, key]), unknownKeyMessage(pathString([...full, key]), key, allowed));
+        problems.add(file.keyPos([...full, key]), unknownKeyMessage(pathString([...full, key]), key, allowed, what));
       }
       return issue.keys.length;
     }
@@ -287,7 +291,7 @@ function report(
     }
     case "invalid_type": {
       if (actual === undefined) {
-        problems.add(file.pos(full), `${name} must be specified`);
+        problems.add(file.pos(full), `${name}: must be specified`);
       } else {
         const expected = EXPECTED[issue.expected] ?? issue.expected;
         problems.add(file.pos(full), `${name}: must be ${expected}, but is ${describe(actual)}`);
@@ -296,7 +300,7 @@ function report(
     }
     case "invalid_value": {
       const values = issue.values.map((v) => JSON.stringify(v)).join(", ");
-      if (actual === undefined) problems.add(file.pos(full), `${name} must be specified (one of ${values})`);
+      if (actual === undefined) problems.add(file.pos(full), `${name}: must be specified (one of ${values})`);
       else problems.add(file.pos(full), `${name}: must be one of ${values}, but is ${describe(actual)}`);
       return 1;
     }

@@ -110,66 +110,87 @@ function isTemplate(s: string): boolean {
 
 const SINGLE_EXPRESSION = /^\{\{((?:(?!\{\{|\}\}|\{%).)*)\}\}$/s;
 
+/** Engines rendering right now (innermost last): the shared environment's globals resolve through it. */
+const active: TemplateEngine[] = [];
+let sharedEnv: nunjucks.Environment | null = null;
+const compiled = new Map<string, nunjucks.Template>();
+
+function isUndef(v: unknown): boolean {
+  return v === undefined || v instanceof StrictUndefined;
+}
+
+/** One nunjucks environment for every engine, so a template string is compiled once per process. */
+function environment(): nunjucks.Environment {
+  if (sharedEnv) return sharedEnv;
+  const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true });
+  const builtinGlobals = (env as unknown as { globals: Record<string, unknown> }).globals;
+  const special: Record<string, unknown> = {
+    omit: OMIT,
+    True: true,
+    False: false,
+    None: null,
+    lookup: (kind: unknown, ...args: unknown[]) => active[active.length - 1].lookup(kind, args),
+    query: (kind: unknown, ...args: unknown[]) => [active[active.length - 1].lookup(kind, args)],
+    __hive_capture: (value: unknown) => {
+      active[active.length - 1].capture(value);
+      return "";
+    },
+  };
+  (env as unknown as { globals: unknown }).globals = new Proxy(
+    {},
+    {
+      has: () => true,
+      get: (_target, name) => {
+        if (typeof name !== "string") return undefined;
+        if (Object.prototype.hasOwnProperty.call(special, name)) return special[name];
+        const scope = active[active.length - 1]?.currentScope();
+        if (scope && scope.has(name)) return scope.get(name);
+        if (Object.prototype.hasOwnProperty.call(builtinGlobals, name)) return builtinGlobals[name];
+        return new StrictUndefined(name);
+      },
+    },
+  );
+  const dflt = (v: unknown, d: unknown = "", bool = false): unknown => (isUndef(v) || (bool && !v) ? d : v);
+  env.addFilter("default", dflt);
+  env.addFilter("d", dflt);
+  // addTest exists in nunjucks 3 but is missing from its type definitions.
+  const tests = env as unknown as { addTest(name: string, fn: (v: unknown) => boolean): void };
+  tests.addTest("defined", (v: unknown) => !isUndef(v));
+  tests.addTest("undefined", (v: unknown) => isUndef(v));
+  tests.addTest("none", (v: unknown) => v === null);
+  env.addFilter("bool", (v: unknown) =>
+    typeof v === "string" ? ["yes", "true", "on", "1"].includes(v.toLowerCase()) : Boolean(v),
+  );
+  env.addFilter("to_json", (v: unknown) => JSON.stringify(v));
+  env.addFilter("to_nice_json", (v: unknown) => JSON.stringify(v, null, 4));
+  env.addFilter("regex_replace", (v: unknown, pattern: string, repl = "") =>
+    String(v).replace(new RegExp(pattern, "g"), repl.replace(/\\(\d)/g, "$$$1")),
+  );
+  env.addFilter("b64encode", (v: unknown) => Buffer.from(String(v)).toString("base64"));
+  env.addFilter("b64decode", (v: unknown) => Buffer.from(String(v), "base64").toString("utf8"));
+  env.addFilter("basename", (v: unknown) => basename(String(v)));
+  env.addFilter("mandatory", (v: unknown) => {
+    if (isUndef(v)) throw fail(new UndefinedUse(v instanceof StrictUndefined ? v.varName : "(value)"));
+    return v;
+  });
+  sharedEnv = env;
+  return env;
+}
+
 export class TemplateEngine {
   readonly secrets = new Map<string, SecretSpec>();
-  private readonly env: nunjucks.Environment;
-  private readonly compiled = new Map<string, nunjucks.Template>();
   private readonly scopes: Scope[] = [];
   private readonly captures: unknown[][] = [];
 
-  constructor(private readonly opts: EngineOptions) {
-    this.env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true });
-    const builtinGlobals = (this.env as unknown as { globals: Record<string, unknown> }).globals;
-    const special: Record<string, unknown> = {
-      omit: OMIT,
-      True: true,
-      False: false,
-      None: null,
-      lookup: (kind: unknown, ...args: unknown[]) => this.lookup(kind, args),
-      query: (kind: unknown, ...args: unknown[]) => [this.lookup(kind, args)],
-      __hive_capture: (value: unknown) => {
-        this.captures[this.captures.length - 1].push(value);
-        return "";
-      },
-    };
-    (this.env as unknown as { globals: unknown }).globals = new Proxy(
-      {},
-      {
-        has: () => true,
-        get: (_target, name) => {
-          if (typeof name !== "string") return undefined;
-          if (Object.prototype.hasOwnProperty.call(special, name)) return special[name];
-          const scope = this.scopes[this.scopes.length - 1];
-          if (scope && scope.has(name)) return scope.get(name);
-          if (Object.prototype.hasOwnProperty.call(builtinGlobals, name)) return builtinGlobals[name];
-          return new StrictUndefined(name);
-        },
-      },
-    );
-    const isUndef = (v: unknown): boolean => v === undefined || v instanceof StrictUndefined;
-    const dflt = (v: unknown, d: unknown = "", bool = false): unknown => (isUndef(v) || (bool && !v) ? d : v);
-    this.env.addFilter("default", dflt);
-    this.env.addFilter("d", dflt);
-    // addTest exists in nunjucks 3 but is missing from its type definitions.
-    const tests = this.env as unknown as { addTest(name: string, fn: (v: unknown) => boolean): void };
-    tests.addTest("defined", (v: unknown) => !isUndef(v));
-    tests.addTest("undefined", (v: unknown) => isUndef(v));
-    tests.addTest("none", (v: unknown) => v === null);
-    this.env.addFilter("bool", (v: unknown) =>
-      typeof v === "string" ? ["yes", "true", "on", "1"].includes(v.toLowerCase()) : Boolean(v),
-    );
-    this.env.addFilter("to_json", (v: unknown) => JSON.stringify(v));
-    this.env.addFilter("to_nice_json", (v: unknown) => JSON.stringify(v, null, 4));
-    this.env.addFilter("regex_replace", (v: unknown, pattern: string, repl = "") =>
-      String(v).replace(new RegExp(pattern, "g"), repl.replace(/\\(\d)/g, "$$$1")),
-    );
-    this.env.addFilter("b64encode", (v: unknown) => Buffer.from(String(v)).toString("base64"));
-    this.env.addFilter("b64decode", (v: unknown) => Buffer.from(String(v), "base64").toString("utf8"));
-    this.env.addFilter("basename", (v: unknown) => basename(String(v)));
-    this.env.addFilter("mandatory", (v: unknown) => {
-      if (isUndef(v)) throw fail(new UndefinedUse(v instanceof StrictUndefined ? v.varName : "(value)"));
-      return v;
-    });
+  constructor(private readonly opts: EngineOptions) {}
+
+  /** The scope of the template being rendered. */
+  currentScope(): Scope | undefined {
+    return this.scopes[this.scopes.length - 1];
+  }
+
+  capture(value: unknown): void {
+    this.captures[this.captures.length - 1].push(value);
   }
 
   /** Evaluates every template string inside `value`; keys whose value is `omit` are removed. */
@@ -190,10 +211,10 @@ export class TemplateEngine {
   }
 
   private template(source: string): nunjucks.Template {
-    let t = this.compiled.get(source);
+    let t = compiled.get(source);
     if (!t) {
-      t = new nunjucks.Template(source, this.env, undefined, true);
-      this.compiled.set(source, t);
+      t = new nunjucks.Template(source, environment(), undefined, true);
+      compiled.set(source, t);
     }
     return t;
   }
@@ -201,6 +222,7 @@ export class TemplateEngine {
   private render(source: string, scope: Scope): unknown {
     const single = SINGLE_EXPRESSION.exec(source);
     const text = single ? `{{ __hive_capture(${single[1]}) }}` : source;
+    active.push(this);
     this.scopes.push(scope);
     this.captures.push([]);
     lastFailure = null;
@@ -214,12 +236,13 @@ export class TemplateEngine {
     } finally {
       captured = this.captures.pop() ?? [];
       this.scopes.pop();
+      active.pop();
     }
     if (single) {
       const v = captured[0];
       if (v instanceof StrictUndefined) throw this.undefinedError(v.varName, source, scope);
       if (v === undefined) {
-        throw new TemplateEvalError(`cannot evaluate "${source}": the expression is undefined (a missing key or attribute?)`);
+        throw new TemplateEvalError(`cannot evaluate "${source}": the value is missing (a missing key, index or attribute?)`);
       }
       return v;
     }
@@ -245,13 +268,13 @@ export class TemplateEngine {
       .replace(/\[Line \d+, Column \d+\]\s*/, "")
       .replace(/^\s*Error:\s*/m, "")
       .replace(/\s+/g, " ")
-      .replace("attempted to output null or undefined value", "a value is undefined (a missing key, index or attribute?)")
+      .replace("attempted to output null or undefined value", "a value is missing or null (a missing key, index or attribute, or a variable set to nothing?)")
       .trim();
-    const hint = detail.startsWith("a value is undefined") ? "" : " (check the Jinja expression syntax)";
+    const hint = detail.startsWith("a value is missing") ? "" : " (check the Jinja expression syntax)";
     return new TemplateEvalError(`cannot evaluate "${source}": ${detail}${hint}`);
   }
 
-  private lookup(kind: unknown, args: unknown[]): unknown {
+  lookup(kind: unknown, args: unknown[]): unknown {
     const first = args[0] instanceof StrictUndefined ? args[0] : String(args[0] ?? "");
     if (first instanceof StrictUndefined) throw fail(new UndefinedUse(first.varName));
     switch (kind) {
@@ -273,9 +296,7 @@ export class TemplateEngine {
         return scope.get(first);
       }
       default:
-        throw new TemplateEvalError(
-          `lookup('${String(kind)}', …) is not supported; supported: password, env, file, vars`,
-        );
+        throw fail(new TemplateEvalError(`lookup('${String(kind)}', …) is not supported; supported: password, env, file, vars`));
     }
   }
 

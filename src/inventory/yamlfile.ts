@@ -26,46 +26,27 @@ export function pathString(path: Path): string {
   return out === "" ? "(top level)" : out;
 }
 
-interface Entry {
-  value: [number, number];
-  key: [number, number] | null;
-}
+type TagList = Exclude<Exclude<Exclude<Parameters<typeof parseDocument>[1], undefined>["customTags"], null | undefined>, (...args: never[]) => unknown>;
+
+/**
+ * YAML 1.1 as PyYAML reads it (hive-builder's parser): yes/no/on/off/true/false are booleans, but a single
+ * `y` or `n` stays a string.
+ */
+const pyyamlBooleans = (tags: TagList): TagList =>
+  tags.map((t) => {
+    if (typeof t !== "object" || t.tag !== "tag:yaml.org,2002:bool" || !(t.test instanceof RegExp)) return t;
+    return { ...t, test: new RegExp(t.test.source.replace(/^\^\(\?:[YN]\|[yn]\|/, "^(?:")) } as typeof t;
+  });
 
 export function parseYaml(file: string, text: string, problems: ProblemList): YamlFile {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, version: "1.1", merge: true, prettyErrors: false });
-  const entries = new Map<string, Entry>();
+  const doc = parseDocument(text, { lineCounter, version: "1.1", merge: true, prettyErrors: false, customTags: pyyamlBooleans });
   const at = (offset: number): [number, number] => {
     const p = lineCounter.linePos(offset);
     return [p.line, p.col];
   };
-  const walk = (node: unknown, path: Path, key: [number, number] | null): void => {
-    if (node === null || node === undefined) return;
-    const n = node as Node;
-    const start = n.range ? at(n.range[0]) : key ?? [1, 1];
-    entries.set(JSON.stringify(path), { value: start, key });
-    if (isMap(n)) {
-      for (const item of n.items) {
-        if (!isPair(item)) continue;
-        const k = item.key as Node | null;
-        const keyName = isScalar(k) ? String(k.value) : k ? String(k) : "";
-        const keyStart = k?.range ? at(k.range[0]) : start;
-        const child = [...path, keyName];
-        if (item.value === null || item.value === undefined) {
-          entries.set(JSON.stringify(child), { value: keyStart, key: keyStart });
-        } else {
-          walk(item.value, child, keyStart);
-        }
-      }
-    } else if (isSeq(n)) {
-      n.items.forEach((item, i) => walk(item, [...path, i], null));
-    } else if (isAlias(n)) {
-      // An alias stands for its anchor's value; positions of the inner values are those of the anchor.
-    }
-  };
-  walk(doc.contents, [], null);
   for (const err of doc.errors) {
-    const [line, column] = err.linePos ? [err.linePos[0].line, err.linePos[0].col] : [1, 1];
+    const [line, column] = at(err.pos[0]);
     problems.add({ file, line, column }, `YAML syntax error: ${err.message.split("\n")[0]}`);
   }
   let data: unknown = null;
@@ -76,12 +57,36 @@ export function parseYaml(file: string, text: string, problems: ProblemList): Ya
       problems.add({ file, line: 1, column: 1 }, `YAML error: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
-  const lookup = (path: Path): Entry => {
-    for (let n = path.length; n >= 0; n--) {
-      const e = entries.get(JSON.stringify(path.slice(0, n)));
-      if (e) return e;
+  // Positions are looked up on demand by walking the document (only reported problems and a few model
+  // values need them), down to the deepest existing node of the path.
+  const lookup = (path: Path): { value: [number, number]; key: [number, number] | null } => {
+    let node: unknown = doc.contents;
+    let keyNode: Node | null = null;
+    let found: { value: [number, number]; key: [number, number] | null } = { value: [1, 1], key: null };
+    if (node && (node as Node).range) found = { value: at((node as Node).range![0]), key: null };
+    for (const part of path) {
+      let next: unknown = undefined;
+      let nextKey: Node | null = null;
+      if (isMap(node)) {
+        const pair = node.items.find((item) => isPair(item) && String(isScalar(item.key) ? item.key.value : item.key) === String(part));
+        if (pair) {
+          next = pair.value;
+          nextKey = pair.key as Node;
+        }
+      } else if (isSeq(node) && typeof part === "number") {
+        next = node.items[part];
+      } else if (isAlias(node)) {
+        break;
+      }
+      if (next === undefined && nextKey === null) break;
+      node = next;
+      keyNode = nextKey;
+      const keyStart = keyNode?.range ? at(keyNode.range[0]) : null;
+      const valueNode = node as Node | null;
+      found = { value: valueNode?.range ? at(valueNode.range[0]) : keyStart ?? found.value, key: keyStart };
+      if (node === null || node === undefined) break;
     }
-    return { value: [1, 1], key: null };
+    return found;
   };
   return {
     file,

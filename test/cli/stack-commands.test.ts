@@ -160,7 +160,7 @@ test("a stage missing in the hive definition: the inventory layer's message, not
   const text = readFileSync(hiveYml, "utf8");
   writeFileSync(hiveYml, text.slice(0, text.indexOf("  production:")));
   assert.equal(await h.run("up", "-s", "production"), 1);
-  assert.match(h.err(), /^hive: .*inventory\/hive\.yml:\d+:\d+: stages\.production is not defined; defined stages: private, staging\n$/);
+  assert.match(h.err(), /^hive: .*inventory\/hive\.yml:\d+:\d+: stages\.production:? (is )?not defined; defined stages: private, staging\n$/);
   assert.deepEqual(ops(h), []);
 });
 

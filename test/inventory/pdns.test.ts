@@ -2,12 +2,16 @@
 // hive-builder's own example inventory read unchanged.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { loadSite, siteToJson, type Site, type Stage } from "../../src/inventory";
 
 const root = join(__dirname, "../..");
 const EXAMPLE = join(root, "examples/pdns/inventory");
-const COMPAT = join(root, "test/fixtures/hive-builder-pdns/inventory");
+// hive-builder's own example inventory, read unchanged from the shared folder beside the repository
+// (HIVE_COMPAT_INVENTORY overrides); it is not copied into this repository.
+const COMPAT = process.env.HIVE_COMPAT_INVENTORY ?? join(root, "../shared/compat/hive-builder-pdns/inventory");
+const COMPAT_PRESENT = existsSync(join(COMPAT, "hive.yml"));
 const GCP = join(root, "examples/pdns-gcp/inventory");
 
 type HostRow = [name: string, ip: string, subnet: string, zone: string | null, groups: string, instanceType: string | null, disk: number | null, mirrored: number | null];
@@ -42,7 +46,11 @@ const cases: { dir: string; stage: Stage; provider: string; hosts: HostRow[]; re
 ];
 
 for (const c of cases) {
-  test(`${c.dir === COMPAT ? "hive-builder" : "hive"} pdns inventory, ${c.stage}: hosts, services, volumes`, () => {
+  test(`${c.dir === COMPAT ? "hive-builder" : "hive"} pdns inventory, ${c.stage}: hosts, services, volumes`, (t) => {
+    if (c.dir === COMPAT && !COMPAT_PRESENT) {
+      t.skip(`hive-builder's example inventory not found at ${COMPAT} (set HIVE_COMPAT_INVENTORY)`);
+      return;
+    }
     const site = loadSite({ inventoryDir: c.dir, stage: c.stage, env: {}, contextDir: "/ctx" });
     assert.equal(site.name, "pdns");
     assert.equal(site.provider, c.provider);

@@ -33,7 +33,7 @@ export interface ImportReport {
   notes: { path: string; note: string }[];
 }
 
-const UNDEFINED_STAGE = /stages\.\w+ is not defined/;
+const UNDEFINED_STAGE = /stages\.\w+:? (is )?not defined/;
 
 function asNumberMap(value: unknown): Record<string, number> {
   const out: Record<string, number> = {};
