@@ -75,7 +75,13 @@ export interface PlanJsonResource {
  * the type chain of the parents (`makeUrn(stage, "hive", typeChain, name)`).
  */
 export function urnsFromPlan(stage: string, resources: readonly PlanJsonResource[]): string[] {
-  const byName = new Map(resources.map((r) => [r.name, r]));
+  // Parents are named by name only; when a name is shared (a component and a resource of another type),
+  // the parent is the component (a `hive:` type), since only components have children.
+  const byName = new Map<string, PlanJsonResource>();
+  for (const r of resources) {
+    const seen = byName.get(r.name);
+    if (!seen || (!seen.type.startsWith("hive:") && r.type.startsWith("hive:"))) byName.set(r.name, r);
+  }
   const chain = (r: PlanJsonResource, seen: Set<PlanJsonResource>): string[] => {
     if (r.urn) return [...parseUrn(r.urn).typeChain];
     if (seen.has(r)) throw new Error(`plan: parent cycle at ${r.name}`);

@@ -25,3 +25,36 @@ test("URNs from parent URNs, parent names, or given URNs; the stack is not part 
     "urn:pulumi:staging::hive::hive:volumes:DrbdVolume::pdnsdb_data",
   ]);
 });
+
+test("a parent name shared by a component and a plain resource resolves to the component", () => {
+  const urns = urnsFromPlan("private", [
+    { type: "tls:index/privateKey:PrivateKey", name: "pdns-ca", parent: "pdns-ca" },
+    { type: "hive:pki:Pki", name: "pdns-ca", parent: null },
+  ]);
+  assert.deepEqual(urns, [
+    "urn:pulumi:private::hive::hive:pki:Pki$tls:index/privateKey:PrivateKey::pdns-ca",
+    "urn:pulumi:private::hive::hive:pki:Pki::pdns-ca",
+  ]);
+});
+
+test("plannedUrnsVia runs `<hive> plan -s S -i DIR --json` in a child process and reads its resources", async () => {
+  const { mkdtempSync, writeFileSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const { plannedUrnsVia } = await import("../../src/cli/stack-access");
+  const dir = mkdtempSync(join(tmpdir(), "hive-plan-bin-"));
+  const ok = join(dir, "ok.js");
+  writeFileSync(
+    ok,
+    `const a = process.argv.slice(2);
+if (a.join(" ") !== "plan -s staging -i /inv --json") { console.error("bad args " + a.join(" ")); process.exit(3); }
+console.log(JSON.stringify({ resources: [{ type: "hive:networks:Networks", name: "nets", parent: null }, { type: "docker:index/network:Network", name: "nets-default", parent: "nets" }] }));`,
+  );
+  assert.deepEqual(await plannedUrnsVia(ok, dir)("staging", "/inv"), [
+    "urn:pulumi:staging::hive::hive:networks:Networks::nets",
+    "urn:pulumi:staging::hive::hive:networks:Networks$docker:index/network:Network::nets-default",
+  ]);
+  const failing = join(dir, "fail.js");
+  writeFileSync(failing, `console.error("error: unknown command 'plan'"); process.exit(1);`);
+  await assert.rejects(plannedUrnsVia(failing, dir)("staging", "/inv"), /^Error: hive plan failed: error: unknown command 'plan'$/);
+});
