@@ -20,6 +20,8 @@ export interface CliDeps {
   runner(): StackRunner;
   access(): StackAccess;
   plannedUrns: PlannedUrns;
+  /** Standard input, whole (secret values that must not appear on a command line). */
+  readStdin(): Promise<string>;
   /** Runs a program with the terminal attached; resolves to its exit code. */
   exec(command: string, args: readonly string[]): Promise<number>;
   /** A signal aborted on Ctrl-C (asks the engine to stop cleanly); called only by long operations. */
@@ -49,6 +51,13 @@ export function defaultDeps(root = PROJECT_ROOT): CliDeps {
     runner: () => new LocalStackRunner({ workDir: root }),
     access: () => new LocalStackAccess(root),
     plannedUrns: plannedUrnsVia(HIVE_BIN, root),
+    readStdin: () =>
+      new Promise((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        process.stdin.on("data", (c: Buffer) => chunks.push(c));
+        process.stdin.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+        process.stdin.on("error", reject);
+      }),
     exec: (command, args) =>
       new Promise((resolve, reject) => {
         const child = spawn(command, [...args], { stdio: "inherit" });

@@ -1,6 +1,6 @@
 // What the CLI needs from a stack beyond the StackRunner operations: the URNs in its state, secret
 // config, and the raw outputs `hive ssh` writes to disk. Behind an interface so tests use a double.
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
@@ -56,8 +56,21 @@ export class LocalStackAccess implements StackAccess {
     return value === undefined ? undefined : { value: value.value, secret: value.secret === true };
   }
 
+  /**
+   * `pulumi config set --secret` with the value on standard input: the Automation API's setConfig would put
+   * it on the command line, where every user of the machine can read it.
+   */
   async setSecret(stage: string, key: string, value: string): Promise<void> {
-    await (await this.stack(stage, true)).setConfig(key, { value, secret: true });
+    await this.stack(stage, true);
+    const args = ["config", "set", "--secret", "--stack", stage, "--non-interactive", key];
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn("pulumi", args, { cwd: this.workDir, env: { ...process.env, ...this.envVars }, stdio: ["pipe", "ignore", "pipe"] });
+      let stderr = "";
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+      child.on("error", reject);
+      child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(stderr.trim() || `pulumi config set exited with status ${code}`))));
+      child.stdin.end(value);
+    });
   }
 }
 

@@ -60,6 +60,7 @@ export interface HarnessOptions {
   /** Copy the pdns example inventory to <root>/inventory. */
   inventory?: boolean;
   checkPulumi?: () => string;
+  stdin?: string;
 }
 
 export function harness(opts: HarnessOptions = {}): Harness {
@@ -88,6 +89,7 @@ export function harness(opts: HarnessOptions = {}): Harness {
     access: () => access,
     plannedUrns: async () => planned,
     interruptSignal: () => new AbortController().signal,
+    readStdin: async () => opts.stdin ?? "",
     exec: async (command, args) => {
       execs.push({ command, args });
       return 0;

@@ -67,3 +67,16 @@ test("secrets go through the CLI: set --secret, get --show-secrets", async () =>
   assert.equal(await noCli.run("set", "--secret", "token", "x"), 2);
   assert.equal(await noCli.run("set", "plain", "x"), 0, "plain values do not need it");
 });
+
+test("set --secret without a value reads it from standard input", async () => {
+  const h = harness({ inventory: false, stdin: "from-stdin-secret\n" });
+  assert.equal(await h.run("set", "--secret", "-s", "staging", "token"), 0, h.err());
+  assert.deepEqual(h.access.calls, ["setSecret staging hive:token"]);
+  assert.deepEqual(h.access.config["hive:token"], { value: "from-stdin-secret", secret: true });
+  const empty = harness({ inventory: false, stdin: "" });
+  assert.equal(await empty.run("set", "--secret", "token"), 1);
+  assert.equal(empty.err(), "hive: no value for hive:token on standard input\n");
+  const plain = harness({ inventory: false });
+  assert.equal(await plain.run("set", "inventory"), 1);
+  assert.match(plain.err(), /hive set inventory needs a value/);
+});

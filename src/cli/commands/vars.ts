@@ -29,6 +29,7 @@ export type VarAction =
   | { kind: "unset-stage" }
   | { kind: "get-stage" }
   | { kind: "set"; stage: string; key: string; value: string; secret: boolean }
+  | { kind: "set-secret-stdin"; stage: string; key: string }
   | { kind: "get"; stage: string; key: string; showSecrets: boolean }
   | { kind: "unset"; stage: string; key: string };
 
@@ -42,7 +43,10 @@ export function planVar(verb: "set" | "get" | "unset", variable: string, value: 
   const stage = resolveStage(opts.stage, readSettings(root));
   const key = configKey(variable);
   if (verb === "set") {
-    if (value === undefined) throw new CliError(`hive set ${variable} needs a value`);
+    if (value === undefined) {
+      if (opts.secret) return { kind: "set-secret-stdin", stage, key };
+      throw new CliError(`hive set ${variable} needs a value (a secret may come on standard input)`);
+    }
     return { kind: "set", stage, key, value, secret: opts.secret === true };
   }
   if (verb === "get") return { kind: "get", stage, key, showSecrets: opts.showSecrets === true };
@@ -65,6 +69,14 @@ export async function runVar(action: VarAction, deps: CliDeps): Promise<void> {
     case "get-stage":
       deps.out(`${resolveStage(undefined, readSettings(deps.root))}\n`);
       return;
+    case "set-secret-stdin": {
+      deps.checkPulumi();
+      const value = (await deps.readStdin()).replace(/\r?\n$/, "");
+      if (value === "") throw new CliError(`no value for ${action.key} on standard input`);
+      await deps.access().setSecret(action.stage, action.key, value);
+      deps.out(`hive: set ${action.key} (secret) on stage ${action.stage}\n`);
+      return;
+    }
     case "set":
       if (action.secret) {
         // Encryption needs the CLI (and the stack's secrets provider).
@@ -107,11 +119,11 @@ export function registerVarCommands(program: Command, deps: () => CliDeps): void
     .command("set")
     .description("set a variable: stack config hive:<var> in Pulumi.<stage>.yaml (`set stage S` sets this checkout's default stage)")
     .argument("<var>", "variable name (hive: is prepended unless it has a namespace), or `stage`")
-    .argument("<value>", "value")
+    .argument("[value]", "value; with --secret, leave it out to read it from standard input (keeps it off the command line)")
     .option(stageOpt, stageHelp)
     .option("--secret", "store encrypted (needs the Pulumi CLI)")
-    .addHelpText("after", "\nExamples:\n  hive set stage staging\n  hive set inventory examples/pdns/inventory\n  hive set -s staging --secret aws:secretKey XXXXXXXX")
-    .action(async (variable: string, value: string, opts: VarOptions) => {
+    .addHelpText("after", "\nExamples:\n  hive set stage staging\n  hive set inventory examples/pdns/inventory\n  hive set -s staging --secret aws:secretKey < secret-key.txt")
+    .action(async (variable: string, value: string | undefined, opts: VarOptions) => {
       const d = deps();
       await runVar(planVar("set", variable, value, opts, d.root), d);
     });
