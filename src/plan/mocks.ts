@@ -30,6 +30,8 @@ export class PlanMocks implements pulumi.runtime.Mocks {
   private readonly byId = new Map<string, Record<string, unknown>>();
   private readonly providers = new Map<string, Record<string, unknown>>();
   private publicCounter = 10;
+  /** Provider functions the program called, in order. */
+  public readonly invokes: { token: string; inputs: Record<string, unknown> }[] = [];
 
   private publicIp(): string {
     return `203.0.113.${this.publicCounter++}`;
@@ -108,6 +110,7 @@ export class PlanMocks implements pulumi.runtime.Mocks {
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
     const inputs = args.inputs as Record<string, unknown>;
+    this.invokes.push({ token: args.token, inputs });
     switch (args.token) {
       case "aws:index/getAvailabilityZones:getAvailabilityZones": {
         const region = this.region(args.provider);

@@ -10,6 +10,8 @@ export interface PlannedResource {
   /** URN of the parent; null for the stack itself. */
   readonly parent: string | null;
   readonly custom: boolean;
+  /** Provider reference (`<provider urn>::<id>`); empty for the default provider and components. */
+  readonly provider: string;
   readonly protect: boolean;
   /** URNs of explicit and implied dependencies. */
   readonly dependencies: readonly string[];
@@ -21,6 +23,8 @@ export interface PlanResult {
   readonly resources: readonly PlannedResource[];
   /** Stack outputs, secrets wrapped like inputs. */
   readonly outputs: Record<string, unknown>;
+  /** Provider functions (data sources) the program called. */
+  readonly invokes: readonly { readonly token: string; readonly inputs: Record<string, unknown> }[];
 }
 
 export interface PlanRunOptions {
@@ -35,6 +39,7 @@ interface RegisterRequest {
   getName(): string;
   getParent(): string;
   getCustom(): boolean;
+  getProvider(): string;
   getProtect(): boolean | undefined;
   getDependenciesList(): string[];
   getObject(): unknown;
@@ -80,6 +85,7 @@ export async function runPlan(options: PlanRunOptions, program: () => Promise<Re
           name: req.getName(),
           parent: req.getParent() || null,
           custom: req.getCustom(),
+          provider: req.getProvider(),
           protect: req.getProtect() === true,
           dependencies: req.getDependenciesList(),
           inputs,
@@ -97,7 +103,7 @@ export async function runPlan(options: PlanRunOptions, program: () => Promise<Re
     await pulumi.runtime.disconnect();
     if (failures.length > 0) throw failures[0];
     // Serialized rather than awaited: serialization keeps the secret marks of Outputs.
-    return { resources, outputs: await pulumi.runtime.serializeProperties("plan-outputs", outputs) };
+    return { resources, invokes: mocks.invokes, outputs: await pulumi.runtime.serializeProperties("plan-outputs", outputs) };
   } finally {
     process.off("unhandledRejection", onRejection);
   }
