@@ -35,7 +35,8 @@ export class Pki extends pulumi.ComponentResource {
 
     if (args.sshPrivateKeyPem !== undefined) {
       this.sshPrivateKeyPem = pulumi.secret(args.sshPrivateKeyPem);
-      this.sshPublicKeyOpenssh = getPublicKeyOutput({ privateKeyPem: this.sshPrivateKeyPem }, child).publicKeyOpenssh;
+      // Derived from a secret, so marked secret; a public key is not, and it goes into plain resource inputs.
+      this.sshPublicKeyOpenssh = pulumi.unsecret(getPublicKeyOutput({ privateKeyPem: this.sshPrivateKeyPem }, child).publicKeyOpenssh);
     } else {
       // RSA rather than ED25519: every provider (Azure included) and every sshd accepts it.
       const key = new PrivateKey(`${name}-ssh`, { algorithm: "RSA", rsaBits: 4096 }, child);

@@ -29,7 +29,7 @@ export function renderVagrantfile(site: Site, publicKey: string, box = VAGRANT_D
     'Vagrant.configure("2") do |config|',
     `  config.vm.box = ${rubyString(box)}`,
     '  config.vm.synced_folder ".", "/vagrant", disabled: true',
-    '  config.vm.provision "shell", args: [HIVE_PUBLIC_KEY], inline: <<-SHELL',
+    `  config.vm.provision "shell", args: [HIVE_PUBLIC_KEY], inline: <<-'SHELL'`,
     "    set -euo pipefail",
     "    install -d -m 0700 -o vagrant -g vagrant /home/vagrant/.ssh",
     '    grep -qxF "$1" /home/vagrant/.ssh/authorized_keys || printf \'%s\\n\' "$1" >>/home/vagrant/.ssh/authorized_keys',
