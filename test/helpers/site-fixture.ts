@@ -103,7 +103,7 @@ export function buildSite(opts: SiteFixtureOptions = {}): Site {
       isHive,
       isRepository,
       isFirstHive: i === 0,
-      instanceType: isRepository ? (opts.repositoryInstanceType ?? "t3.large") : (opts.instanceType ?? "t3.xlarge"),
+      instanceType: isRepository ? (opts.repositoryInstanceType === undefined ? "t3.large" : opts.repositoryInstanceType) : opts.instanceType === undefined ? "t3.xlarge" : opts.instanceType,
       diskSize: isRepository && separateRepository ? (opts.repositoryDiskSize ?? opts.diskSize ?? 20) : (opts.diskSize ?? 20),
       diskEncrypted: opts.diskEncrypted ?? false,
       mirroredDiskSize: isHive ? mirrored : null,
