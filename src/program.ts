@@ -69,6 +69,7 @@ export interface LoadSiteArgs {
   inventoryDir: string;
   stage: Stage;
   vars: Readonly<Record<string, unknown>>;
+  contextDir: string;
 }
 export type SiteLoader = (args: LoadSiteArgs) => SiteModel | Promise<SiteModel>;
 
@@ -76,12 +77,13 @@ export type SiteLoader = (args: LoadSiteArgs) => SiteModel | Promise<SiteModel>;
 export async function main(loadSite: SiteLoader, projectRoot = process.cwd()): Promise<ProgramOutputs> {
   const stage = stackStage();
   const config = readProgramConfig(projectRoot);
-  const site = await loadSite({ inventoryDir: config.inventoryDir, stage, vars: config.vars });
+  const contextDir = path.join(projectRoot, ".hive", stage);
+  const site = await loadSite({ inventoryDir: config.inventoryDir, stage, vars: config.vars, contextDir });
   return runProgram(site, {
     adminCidrs: config.adminCidrs,
     halted: config.halted,
     allowDestroyProduction: config.allowDestroyProduction,
-    contextDir: path.join(projectRoot, ".hive", stage),
+    contextDir,
     sshPrivateKeyPem: config.sshPrivateKeyPem,
     caCertPem: config.caCertPem,
     caKeyPem: config.caKeyPem,

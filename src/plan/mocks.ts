@@ -95,7 +95,7 @@ export class PlanMocks implements pulumi.runtime.Mocks {
     if (type.startsWith("azure-native:")) {
       const rg = String(inputs.resourceGroupName ?? "mock-rg");
       const leaf = type.split(":").pop() ?? "resource";
-      const resName = String(inputs[`${leaf.charAt(0).toLowerCase()}${leaf.slice(1)}Name`] ?? inputs.subnetName ?? inputs.resourceGroupName ?? name);
+      const resName = String(inputs[`${leaf.charAt(0).toLowerCase()}${leaf.slice(1)}Name`] ?? name);
       id = type === "azure-native:resources:ResourceGroup" ? `/subscriptions/mock/resourceGroups/${rg}` : `/subscriptions/mock/resourceGroups/${rg}/providers/${leaf}/${resName}`;
       state.name = resName;
     }

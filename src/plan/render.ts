@@ -59,19 +59,42 @@ export function sortResources(resources: readonly PlannedResource[]): PlannedRes
 
 const SKIPPED_INPUTS = new Set(["tags", "labels"]);
 
-function formatValue(value: unknown): string {
+const INLINE_LIMIT = 100;
+
+function formatValue(value: unknown, limit = INLINE_LIMIT): string {
   const text = typeof value === "string" ? value : JSON.stringify(value);
-  if (text.includes("\n") || text.length > 80) return `<${text.length} chars>`;
+  if (typeof value === "string" && text.includes("\n")) return `<${text.split("\n").length} lines>`;
+  if (text.length > limit) return `<${text.length} chars>`;
   return text;
 }
 
-/** Inputs on one line: `key=value`, long and multi-line values summarised, tags left out. */
-export function keyInputs(resource: PlannedResource): string {
+/** `path=value` for every scalar (or short list of scalars) inside `value`. */
+function leaves(path: string, value: unknown): string[] {
+  if (value === null || value === undefined) return [];
+  if (typeof value !== "object") return [`${path}=${formatValue(value)}`];
+  if (Array.isArray(value)) {
+    if (value.every((x) => typeof x !== "object") && JSON.stringify(value).length <= INLINE_LIMIT) return [`${path}=${JSON.stringify(value)}`];
+    return value.flatMap((x, i) => leaves(`${path}[${i}]`, x));
+  }
+  return Object.entries(value).flatMap(([k, v]) => leaves(`${path}.${k}`, v));
+}
+
+/**
+ * Key inputs of a resource: `key=value` on the resource's line; lists too long for it (firewall rules, disks)
+ * one element per extra line; scripts summarised by their line count; tags left out.
+ */
+export function keyInputs(resource: PlannedResource): { inline: string; extra: string[] } {
   const masked = maskSecrets(resource.inputs) as Record<string, unknown>;
-  return Object.entries(masked)
-    .filter(([k, v]) => !SKIPPED_INPUTS.has(k) && v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0))
-    .map(([k, v]) => `${k}=${formatValue(v)}`)
-    .join(" ");
+  const inline: string[] = [];
+  const extra: string[] = [];
+  for (const [k, v] of Object.entries(masked)) {
+    if (SKIPPED_INPUTS.has(k) || v === undefined || v === null || (Array.isArray(v) && v.length === 0)) continue;
+    if (typeof v === "object" && JSON.stringify(v).length > INLINE_LIMIT) {
+      if (Array.isArray(v)) v.forEach((item, i) => extra.push(leaves(`${k}[${i}]`, item).join(" ")));
+      else extra.push(leaves(k, v).join(" "));
+    } else inline.push(`${k}=${formatValue(v)}`);
+  }
+  return { inline: inline.join(" "), extra };
 }
 
 /** The default rendering: one line per resource under its parent. */
@@ -88,19 +111,35 @@ export function renderTree(plan: PlanResult): string {
     list.forEach((r, i) => {
       const last = i === list.length - 1;
       const branch = parent === null ? "" : last ? "└─ " : "├─ ";
-      const inputs = r.custom ? keyInputs(r) : "";
-      lines.push(`${indent}${branch}${r.type} ${r.name}${r.protect ? " [protected]" : ""}${inputs ? `  ${inputs}` : ""}`);
-      walk(r.urn, parent === null ? indent : indent + (last ? "   " : "│  "));
+      const childIndent = parent === null ? indent : indent + (last ? "   " : "│  ");
+      const { inline, extra } = r.custom ? keyInputs(r) : { inline: "", extra: [] };
+      lines.push(`${indent}${branch}${r.type} ${r.name}${r.protect ? " [protected]" : ""}${inline ? `  ${inline}` : ""}`);
+      for (const e of extra) lines.push(`${childIndent}${children.has(r.urn) ? "│" : " "}     ${e}`);
+      walk(r.urn, childIndent);
     });
   };
   walk(null, "");
   const count = plan.resources.filter((r) => r.custom).length;
-  lines.push("", `${count} resources in ${plan.resources.length - count} components`);
+  lines.push("", `${count} resources in ${plan.resources.length - count} components`, ...renderServers(plan.outputs));
   return lines.join("\n") + "\n";
 }
 
+/** Servers and firewall from the stack outputs (mocked cloud addresses are from 203.0.113.0/24). */
+function renderServers(outputs: Record<string, unknown>): string[] {
+  const servers = outputs.servers as Record<string, { publicIp: string; privateIp: string; adminUser: string }> | undefined;
+  const firewall = outputs.firewall as { tcp: number[]; udp: number[]; sshSources: string[] } | undefined;
+  if (!servers) return [];
+  const width = Math.max(...Object.keys(servers).map((n) => n.length));
+  const lines = ["", "servers:"];
+  for (const [name, s] of Object.entries(servers)) lines.push(`  ${name.padEnd(width)}  public ${s.publicIp}  private ${s.privateIp}  user ${s.adminUser}`);
+  if (firewall) {
+    lines.push(`firewall: ssh from ${firewall.sshSources.join(", ")}; tcp ${firewall.tcp.join(", ") || "-"}; udp ${firewall.udp.join(", ") || "-"}`);
+  }
+  return lines;
+}
+
 function dotQuote(text: string): string {
-  return `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+  return `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
 }
 
 /** `--dot`: nodes are resources, edges go from parent to child. */

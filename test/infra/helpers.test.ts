@@ -138,10 +138,10 @@ test("kickstart and openstack are refused with a pointer to prepared", () => {
 
 test("secret strings resolve to secret outputs; an unknown secret is an error", async () => {
   const out = resolveSecretString({ kind: "secret", parts: ["a-", { secret: "pw" }, "-b"] }, { pw: "xyz" });
-  assert.equal(await out.isSecret, true);
+  assert.equal(await pulumi.isSecret(out), true);
   const value = await new Promise((resolve) => out.apply(resolve));
   assert.equal(value, "a-xyz-b");
-  assert.equal(await resolveSecretString("plain").isSecret, true);
+  assert.equal(await pulumi.isSecret(resolveSecretString("plain")), true);
   assert.throws(() => resolveSecretString({ kind: "secret", parts: [{ secret: "nope" }] }, {}), { message: 'secret "nope" is not defined' });
   assert.ok(pulumi.Output.isInstance(out));
 });

@@ -43,9 +43,9 @@ export async function planCommand(options: PlanCommandOptions, deps: PlanCommand
   const config = stackConfigFromFile(projectRoot, options.stage);
   if (options.inventory !== undefined) config["hive:inventory"] = path.resolve(options.inventory);
   // Loaded here, not at the top: the Pulumi SDK is only needed by this command.
-  const { runPlan } = await import("../../plan/run");
-  const { planToJson, renderDot, renderTree } = await import("../../plan/render");
-  const { main } = await import("../../program");
+  const { runPlan } = require("../../plan/run") as typeof import("../../plan/run");
+  const { planToJson, renderDot, renderTree } = require("../../plan/render") as typeof import("../../plan/render");
+  const { main } = require("../../program") as typeof import("../../program");
   const plan = await runPlan({ stage: options.stage, config }, () => main(deps.loadSite, projectRoot));
   if (options.json) return JSON.stringify(planToJson(plan), null, 2) + "\n";
   if (options.dot) return renderDot(plan);
