@@ -1,10 +1,11 @@
 #!/bin/bash
 # Creates the admin user of a prepared server: group, user, passwordless sudo and the site's SSH key.
 # Runs once as root (password login); every step is guarded, so a second run changes nothing.
-# Inputs (prepended by the caller): HIVE_ADMIN_USER, HIVE_ADMIN_PUBKEY.
+# Inputs (prepended by the caller): HIVE_ADMIN_USER, HIVE_ADMIN_PUBKEY; HIVE_SUDOERS_DIR only for tests.
 set -euo pipefail
 
 : "${HIVE_ADMIN_USER:?}" "${HIVE_ADMIN_PUBKEY:?}"
+sudoers_dir="${HIVE_SUDOERS_DIR:-/etc/sudoers.d}"
 
 if ! getent group "$HIVE_ADMIN_USER" >/dev/null; then
   groupadd "$HIVE_ADMIN_USER"
@@ -15,7 +16,7 @@ if ! id -u "$HIVE_ADMIN_USER" >/dev/null 2>&1; then
   echo "created user $HIVE_ADMIN_USER"
 fi
 
-sudoers="/etc/sudoers.d/$HIVE_ADMIN_USER"
+sudoers="$sudoers_dir/$HIVE_ADMIN_USER"
 rule="%$HIVE_ADMIN_USER ALL=(ALL) NOPASSWD: ALL"
 if [ ! -f "$sudoers" ] || [ "$(cat "$sudoers")" != "$rule" ]; then
   printf '%s\n' "$rule" >"$sudoers.tmp"
