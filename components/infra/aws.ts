@@ -19,7 +19,7 @@ import { Eip } from "@pulumi/aws/ec2/eip";
 import { EipAssociation } from "@pulumi/aws/ec2/eipAssociation";
 import { InstanceState } from "@pulumi/aws/ec2transitgateway/instanceState";
 import type { Host, Site } from "../../src/inventory/model";
-import { FleetKeys, FleetOptions, HostFleet, IngressRule, ServerEndpoint, ingressRules, protectData, serverOutputs, stageSubnets, subnetOf } from "./fleet";
+import { FleetKeys, FleetOptions, HostFleet, IngressRule, ServerEndpoint, ingressRules, mirroredDiskSize, protectData, serverOutputs, stageSubnets, subnetOf } from "./fleet";
 
 /** AlmaLinux OS Foundation's AWS account, owner of the official AlmaLinux AMIs. */
 export const ALMALINUX_AMI_OWNER = "764336703387";
@@ -66,13 +66,14 @@ export function planAwsFleet(site: Site, options: FleetOptions): AwsFleetPlan {
   const subnets = stageSubnets(site).map((s, i) => ({ name: s.name, cidr: s.cidr, zone: s.availabilityZone, zoneIndex: i }));
   const servers = site.hosts.map((host): AwsServerPlan => {
     if (!host.instanceType) throw new Error(`host ${host.name}: provider aws needs instance_type`);
+    const mirrored = mirroredDiskSize(host);
     return {
       host,
       subnet: subnetOf(host, stageSubnets(site)).name,
       instanceType: host.instanceType,
       diskSize: host.diskSize ?? AWS_DEFAULT_DISK_SIZE,
       diskEncrypted: host.diskEncrypted,
-      mirrored: host.mirroredDiskSize === null ? null : { size: host.mirroredDiskSize, encrypted: host.mirroredDiskEncrypted },
+      mirrored: mirrored === null ? null : { size: mirrored, encrypted: host.mirroredDiskEncrypted },
     };
   });
   return {

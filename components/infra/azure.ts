@@ -13,7 +13,7 @@ import { Disk } from "@pulumi/azure-native/compute/disk";
 import { VirtualMachine } from "@pulumi/azure-native/compute/virtualMachine";
 import { Command as LocalCommand } from "@pulumi/command/local/command";
 import type { Host, Site } from "../../src/inventory/model";
-import { FleetKeys, FleetOptions, HostFleet, ServerEndpoint, ingressRules, protectData, serverOutputs, stageSubnets, subnetOf } from "./fleet";
+import { FleetKeys, FleetOptions, HostFleet, ServerEndpoint, ingressRules, mirroredDiskSize, protectData, serverOutputs, stageSubnets, subnetOf } from "./fleet";
 
 export const AZURE_DEFAULT_IMAGE = { publisher: "almalinux", offer: "almalinux-x86_64", sku: "9-gen2", version: "latest" } as const;
 export const AZURE_DEFAULT_DISK_SIZE = 30;
@@ -142,7 +142,8 @@ export class AzureHostFleet extends pulumi.ComponentResource implements HostFlee
         child,
       );
       const dataDisks = [];
-      if (host.mirroredDiskSize !== null) {
+      const mirrored = mirroredDiskSize(host);
+      if (mirrored !== null) {
         const disk = new Disk(
           `${res}-drbd`,
           {
@@ -150,7 +151,7 @@ export class AzureHostFleet extends pulumi.ComponentResource implements HostFlee
             location,
             zones,
             sku: { name: "Premium_LRS" },
-            diskSizeGB: host.mirroredDiskSize,
+            diskSizeGB: mirrored,
             creationData: { createOption: "Empty" },
             encryption:
               host.mirroredDiskEncrypted && site.spec.kmsKeyId ? { type: "EncryptionAtRestWithCustomerKey", diskEncryptionSetId: site.spec.kmsKeyId } : undefined,

@@ -68,6 +68,16 @@ export function subnetOf(host: Host, subnets: readonly Subnet[]): Subnet {
   return found;
 }
 
+/**
+ * GB of the separate DRBD disk the fleet attaches to a host, or null: none without `mirrored_disk_size`, and
+ * none when the host's variables set `hive_no_mirrored_device` (the disk is provided some other way).
+ */
+export function mirroredDiskSize(host: Host): number | null {
+  const off = host.vars.hive_no_mirrored_device;
+  if (off === true || off === "true" || off === "True" || off === "yes") return null;
+  return host.mirroredDiskSize;
+}
+
 /** Inbound policy shared by every cloud firewall (SPEC §5.1): SSH from the admins, published ports from anywhere. */
 export interface IngressRule {
   readonly name: string;

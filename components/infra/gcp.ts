@@ -9,7 +9,7 @@ import { Address } from "@pulumi/gcp/compute/address";
 import { Disk } from "@pulumi/gcp/compute/disk";
 import { Instance } from "@pulumi/gcp/compute/instance";
 import type { Host, Site } from "../../src/inventory/model";
-import { FleetKeys, FleetOptions, HostFleet, ServerEndpoint, ingressRules, protectData, serverOutputs, stageSubnets, subnetOf } from "./fleet";
+import { FleetKeys, FleetOptions, HostFleet, ServerEndpoint, ingressRules, mirroredDiskSize, protectData, serverOutputs, stageSubnets, subnetOf } from "./fleet";
 
 export const GCP_DEFAULT_IMAGE = "projects/almalinux-cloud/global/images/family/almalinux-9";
 export const GCP_DEFAULT_DISK_SIZE = 25;
@@ -103,13 +103,14 @@ export class GcpHostFleet extends pulumi.ComponentResource implements HostFleet 
       const res = `${name}-${host.shortName}`;
       const address = new Address(`${res}-ip`, { name: gcpName(`gip-${n}`), region, addressType: "EXTERNAL" }, { ...child, protect });
       const attachedDisks = [];
-      if (host.mirroredDiskSize !== null) {
+      const mirrored = mirroredDiskSize(host);
+      if (mirrored !== null) {
         const disk = new Disk(
           `${res}-drbd`,
           {
             name: gcpName(`drbd-${n}`),
             zone,
-            size: host.mirroredDiskSize,
+            size: mirrored,
             type: "pd-balanced",
             diskEncryptionKey: host.mirroredDiskEncrypted && kms ? { kmsKeySelfLink: kms } : undefined,
           },

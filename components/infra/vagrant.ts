@@ -5,7 +5,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Command as LocalCommand } from "@pulumi/command/local/command";
 import type { Site } from "../../src/inventory/model";
-import { FleetKeys, FleetOptions, HostFleet, ServerEndpoint, serverOutputs } from "./fleet";
+import { FleetKeys, FleetOptions, HostFleet, ServerEndpoint, mirroredDiskSize, serverOutputs } from "./fleet";
 
 export const VAGRANT_DEFAULT_BOX = "almalinux/9";
 const UP_SCRIPT = fs.readFileSync(path.join(__dirname, "scripts", "vagrant-up.sh"), "utf8");
@@ -42,7 +42,7 @@ export function renderVagrantfile(site: Site, publicKey: string, box = VAGRANT_D
     let network = `"private_network", ip: ${rubyString(host.privateIp)}, netmask: ${rubyString(netmask)}`;
     if (site.spec.dev) network = `"public_network", dev: ${rubyString(site.spec.dev)}, mode: "bridge", type: "bridge", ip: ${rubyString(host.privateIp)}, netmask: ${rubyString(netmask)}`;
     else if (site.spec.bridge) network = `"public_network", bridge: ${rubyString(site.spec.bridge)}, ip: ${rubyString(host.privateIp)}, netmask: ${rubyString(netmask)}`;
-    const disk = host.mirroredDiskSize;
+    const disk = mirroredDiskSize(host);
     lines.push(
       "",
       `  config.vm.define ${rubyString(host.shortName)} do |node|`,

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { buildSite, gcpSite, pdnsProduction, preparedSite } from "../helpers/site-fixture";
-import { cidrContains, ingressRules, protectData, renderSshConfig, stageSubnets, subnetOf } from "../../components/infra/fleet";
+import { cidrContains, ingressRules, mirroredDiskSize, protectData, renderSshConfig, stageSubnets, subnetOf } from "../../components/infra/fleet";
 import { awsIngress, planAwsFleet } from "../../components/infra/aws";
 import { gcpFirewalls, gcpName, gcpZone } from "../../components/infra/gcp";
 import { azureImage, azureZones } from "../../components/infra/azure";
@@ -144,4 +144,17 @@ test("secret strings resolve to secret outputs; an unknown secret is an error", 
   assert.equal(await pulumi.isSecret(resolveSecretString("plain")), true);
   assert.throws(() => resolveSecretString({ kind: "secret", parts: [{ secret: "nope" }] }, {}), { message: 'secret "nope" is not defined' });
   assert.ok(pulumi.Output.isInstance(out));
+});
+
+test("separate_repository false: every server is a hive with a DRBD disk; hive_no_mirrored_device drops it", () => {
+  const site = buildSite({ hosts: 3, separateRepository: false, subnets: null });
+  assert.deepEqual(planAwsFleet(site, OPTIONS).servers.map((s) => [s.host.privateIp, s.instanceType, s.mirrored?.size ?? null]), [
+    ["192.168.0.4", "t3.xlarge", 20],
+    ["192.168.0.5", "t3.xlarge", 20],
+    ["192.168.0.6", "t3.large", 20],
+  ]);
+  const host = site.hosts[0];
+  assert.equal(mirroredDiskSize(host), 20);
+  assert.equal(mirroredDiskSize({ ...host, vars: { hive_no_mirrored_device: true } }), null);
+  assert.equal(mirroredDiskSize({ ...host, vars: { hive_no_mirrored_device: false } }), 20);
 });
