@@ -1,11 +1,13 @@
 // The `hive` command line.
 import { Command } from "commander";
+import { registerBotCommand } from "./commands/bot";
 import { registerPlanCommand } from "./commands/plan";
 import { loadSite } from "../inventory/load";
 
 export function buildProgram(): Command {
   const program = new Command("hive");
   program.description("build and run Docker Swarm sites described by a hive inventory").showHelpAfterError();
+  registerBotCommand(program);
   registerPlanCommand(program, () => ({ loadSite }));
   return program;
 }
