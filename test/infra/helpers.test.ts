@@ -2,13 +2,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { buildSite, gcpSite, pdnsProduction, preparedSite } from "../helpers/site-fixture";
+import { buildSite, gcpSite, pdnsProduction } from "../helpers/site-fixture";
 import { cidrContains, ingressRules, mirroredDiskSize, protectData, renderSshConfig, stageSubnets, subnetOf } from "../../components/infra/fleet";
 import { awsIngress, planAwsFleet } from "../../components/infra/aws";
 import { gcpFirewalls, gcpName, gcpZone } from "../../components/infra/gcp";
 import { azureImage, azureZones } from "../../components/infra/azure";
 import { bootstrapAdminScript, BOOTSTRAP_SCRIPT } from "../../components/infra/prepared";
-import { resolveSecretString, unsupportedProvider } from "../../components/site";
+import { resolveSecretString } from "../../components/site";
 
 const OPTIONS = { adminCidrs: ["0.0.0.0/0"], halted: false, allowDestroyProduction: false };
 
@@ -126,14 +126,6 @@ test("azure zones: 1, 2, 3 round robin unless not_support_az", () => {
 
 test("bootstrap script inputs are single-quoted", () => {
   assert.equal(bootstrapAdminScript("ad'min", "ssh-rsa AAA x@y\n"), `HIVE_ADMIN_USER='ad'\\''min'\nHIVE_ADMIN_PUBKEY='ssh-rsa AAA x@y'\n${BOOTSTRAP_SCRIPT}`);
-});
-
-test("kickstart and openstack are refused with a pointer to prepared", () => {
-  assert.equal(
-    unsupportedProvider(buildSite({ provider: "kickstart" })),
-    'stage staging: provider kickstart is not supported yet; use provider "prepared" with ip_address_list for servers installed by other means',
-  );
-  assert.equal(unsupportedProvider(preparedSite()), null);
 });
 
 test("secret strings resolve to secret outputs; an unknown secret is an error", async () => {
