@@ -93,8 +93,9 @@ export function ingressRules(site: Site, options: FleetOptions, sshPort = 22): I
   return rules;
 }
 
-/** Placeholder the CLI replaces with the path where it stores the private key. */
+/** Placeholders the CLI replaces with the paths of the stage's private key and known_hosts file. */
 export const SSH_IDENTITY_PLACEHOLDER = "@HIVE_IDENTITY_FILE@";
+export const SSH_KNOWN_HOSTS_PLACEHOLDER = "@HIVE_KNOWN_HOSTS_FILE@";
 
 export interface SshConfigEntry {
   readonly name: string;
@@ -103,8 +104,11 @@ export interface SshConfigEntry {
   readonly user: string;
 }
 
-/** `ssh_config` text: one Host block per server, addressable by inventory name and short name. */
-export function renderSshConfig(entries: readonly SshConfigEntry[], identityFile = SSH_IDENTITY_PLACEHOLDER): string {
+/**
+ * `ssh_config` text: one Host block per server, addressable by inventory name and short name. A known_hosts
+ * file per stage, because stages (and rebuilt servers) reuse addresses.
+ */
+export function renderSshConfig(entries: readonly SshConfigEntry[], identityFile = SSH_IDENTITY_PLACEHOLDER, knownHostsFile = SSH_KNOWN_HOSTS_PLACEHOLDER): string {
   return entries
     .map((e) =>
       [
@@ -113,6 +117,7 @@ export function renderSshConfig(entries: readonly SshConfigEntry[], identityFile
         `  User ${e.user}`,
         `  IdentityFile ${identityFile}`,
         "  IdentitiesOnly yes",
+        `  UserKnownHostsFile ${knownHostsFile}`,
         "  StrictHostKeyChecking accept-new",
         "  PasswordAuthentication no",
         "",

@@ -9,6 +9,7 @@ import { gcpFirewalls, gcpName, gcpZone } from "../../components/infra/gcp";
 import { azureImage, azureZones } from "../../components/infra/azure";
 import { bootstrapAdminScript, BOOTSTRAP_SCRIPT } from "../../components/infra/prepared";
 import { resolveSecretString } from "../../components/site";
+import { localizeSshConfig } from "../../src/cli/ssh";
 
 const OPTIONS = { adminCidrs: ["0.0.0.0/0"], halted: false, allowDestroyProduction: false };
 
@@ -25,6 +26,7 @@ test("ssh_config: one block per server with the placeholder identity file", () =
       "  User ec2-user",
       "  IdentityFile @HIVE_IDENTITY_FILE@",
       "  IdentitiesOnly yes",
+      "  UserKnownHostsFile @HIVE_KNOWN_HOSTS_FILE@",
       "  StrictHostKeyChecking accept-new",
       "  PasswordAuthentication no",
       "",
@@ -33,6 +35,7 @@ test("ssh_config: one block per server with the placeholder identity file", () =
       "  User ec2-user",
       "  IdentityFile @HIVE_IDENTITY_FILE@",
       "  IdentitiesOnly yes",
+      "  UserKnownHostsFile @HIVE_KNOWN_HOSTS_FILE@",
       "  StrictHostKeyChecking accept-new",
       "  PasswordAuthentication no",
       "",
@@ -149,4 +152,12 @@ test("separate_repository false: every server is a hive with a DRBD disk; hive_n
   assert.equal(mirroredDiskSize(host), 20);
   assert.equal(mirroredDiskSize({ ...host, vars: { hive_no_mirrored_device: true } }), null);
   assert.equal(mirroredDiskSize({ ...host, vars: { hive_no_mirrored_device: false } }), 20);
+});
+
+test("the CLI's ssh context localises both placeholders of the rendered ssh_config", () => {
+  const text = renderSshConfig([{ name: "a.b", shortName: "a", hostName: "1.2.3.4", user: "u" }]);
+  const local = localizeSshConfig(text, { keyPath: "/ctx/id", knownHostsPath: "/ctx/known_hosts" });
+  assert.ok(local.includes("  IdentityFile /ctx/id\n"));
+  assert.ok(local.includes("  UserKnownHostsFile /ctx/known_hosts\n"));
+  assert.ok(!local.includes("@HIVE_"));
 });
