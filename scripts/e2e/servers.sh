@@ -26,14 +26,18 @@ SERVERS=(s1:10.88.0.11 s2:10.88.0.12 s3:10.88.0.13)
 SUITE=bookworm
 KEY=$CACHE/ssh/id_ed25519
 ROOTFS_TAR=$CACHE/rootfs-$SUITE.tar
+# Image inside the servers for nested containers and swarm services (no registry is reachable).
+WORKLOAD_IMAGE=hive-e2e/busybox:latest
+BUSYBOX_TAR=$CACHE/busybox-rootfs.tar
 
-# Every capability the sandbox grants; CAP_SYS_RESOURCE is absent here, which is why the
-# containers cannot be --privileged.
-CAPS=(AUDIT_CONTROL AUDIT_READ AUDIT_WRITE BLOCK_SUSPEND BPF CHECKPOINT_RESTORE CHOWN
-  DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID IPC_LOCK IPC_OWNER KILL LEASE LINUX_IMMUTABLE
-  MAC_ADMIN MAC_OVERRIDE MKNOD NET_ADMIN NET_BIND_SERVICE NET_BROADCAST NET_RAW PERFMON SETFCAP
-  SETGID SETPCAP SETUID SYS_ADMIN SYS_BOOT SYS_CHROOT SYS_MODULE SYS_NICE SYS_PACCT SYS_PTRACE
-  SYS_RAWIO SYS_TIME SYS_TTY_CONFIG SYSLOG WAKE_ALARM)
+# Every capability the sandbox grants and Debian's docker 20.10 knows (it has no name for BPF,
+# PERFMON or CHECKPOINT_RESTORE). CAP_SYS_RESOURCE is absent here, which is why the containers
+# cannot be --privileged.
+CAPS=(AUDIT_CONTROL AUDIT_READ AUDIT_WRITE BLOCK_SUSPEND CHOWN DAC_OVERRIDE DAC_READ_SEARCH
+  FOWNER FSETID IPC_LOCK IPC_OWNER KILL LEASE LINUX_IMMUTABLE MAC_ADMIN MAC_OVERRIDE MKNOD
+  NET_ADMIN NET_BIND_SERVICE NET_BROADCAST NET_RAW SETFCAP SETGID SETPCAP SETUID SYS_ADMIN
+  SYS_BOOT SYS_CHROOT SYS_MODULE SYS_NICE SYS_PACCT SYS_PTRACE SYS_RAWIO SYS_TIME
+  SYS_TTY_CONFIG SYSLOG WAKE_ALARM)
 
 dk() { docker -H "unix://$SOCK" "$@"; }
 
@@ -73,6 +77,8 @@ build_rootfs() {
   fi
   local root
   root=$(mktemp -d "$CACHE/rootfs.XXXXXX")
+  # mktemp makes the folder 0700; it becomes the servers' "/".
+  chmod 755 "$root"
   log "debootstrap $SUITE into $root"
   debootstrap --variant=minbase \
     --include=openssh-server,docker.io,iproute2,iptables,procps,ca-certificates,python3,sudo \
@@ -139,10 +145,39 @@ wait_ready() {
   exit 1
 }
 
+# A root file system of Debian's static busybox with every applet linked, e.g. sh, httpd, nc.
+build_busybox() {
+  if [ -f "$BUSYBOX_TAR" ]; then
+    return
+  fi
+  local work
+  work=$(mktemp -d)
+  # apt drops to the _apt user for downloads.
+  chmod 755 "$work"
+  (cd "$work" && apt-get download busybox-static >/dev/null)
+  dpkg-deb -x "$work"/busybox-static_*.deb "$work/deb"
+  mkdir -p "$work/root/bin" "$work/root/tmp" "$work/root/www"
+  install -m 755 "$work/deb/bin/busybox" "$work/root/bin/busybox"
+  local applet
+  for applet in $("$work/root/bin/busybox" --list); do
+    [ "$applet" = busybox ] || ln -s busybox "$work/root/bin/$applet"
+  done
+  tar -C "$work/root" -cf "$BUSYBOX_TAR" .
+  rm -rf "$work"
+}
+
+load_workload_image() {
+  local ip=$1
+  if ! ssh_to "$ip" sudo docker image inspect "$WORKLOAD_IMAGE" >/dev/null 2>&1; then
+    ssh_to "$ip" sudo docker import - "$WORKLOAD_IMAGE" <"$BUSYBOX_TAR" >/dev/null
+  fi
+}
+
 cmd_up() {
   ensure_key
   start_dockerd
   ensure_image
+  build_busybox
   ensure_network
   local entry
   for entry in "${SERVERS[@]}"; do
@@ -150,6 +185,7 @@ cmd_up() {
   done
   for entry in "${SERVERS[@]}"; do
     wait_ready "${entry%%:*}" "${entry#*:}"
+    load_workload_image "${entry#*:}"
     log "${entry%%:*} ready at ${entry#*:}"
   done
 }
@@ -162,7 +198,7 @@ cmd_status() {
   dk ps --filter "name=hive-e2e-" --format '{{.Names}} {{.Status}}'
   local entry rc=0
   for entry in "${SERVERS[@]}"; do
-    if ssh_to "${entry#*:}" sudo docker info --format '{{.ServerVersion}} {{.Swarm.LocalNodeState}}' \
+    if ssh_to "${entry#*:}" "sudo docker info --format '{{.ServerVersion}} {{.Swarm.LocalNodeState}}'" \
       >"$RUN/status.out" 2>&1; then
       echo "${entry%%:*} ${entry#*:} ssh ok, docker $(cat "$RUN/status.out")"
     else
@@ -191,9 +227,11 @@ cmd_down() {
     done
   fi
   # The nested dockerds leave mounts under the outer data root's container folders.
-  grep -o " $RUN/[^ ]*\| $CACHE/docker/[^ ]*" /proc/mounts | sort -r | while read -r mnt; do
-    umount -l "$mnt" 2>/dev/null || true
-  done
+  awk -v run="$RUN/" -v data="$CACHE/docker/" \
+    'index($2, run) == 1 || index($2, data) == 1 { print $2 }' /proc/mounts | sort -r |
+    while read -r mnt; do
+      umount -l "$mnt" 2>/dev/null || true
+    done
   rm -rf "$RUN"
   log "down"
 }
