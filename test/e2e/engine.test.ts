@@ -26,6 +26,7 @@ function filesUnder(dir: string): string[] {
 const stateDir = mkdtempSync(join(tmpdir(), "hive-e2e-state-"));
 const env = loadE2eEnv(stateDir);
 const missing = engineMissingReason(env);
+if (missing) rmSync(stateDir, { recursive: true, force: true });
 
 test("engine: up, no-op up, destroy of a TypeScript program", { skip: missing ?? false }, async (t) => {
   const program = readFileSync(join(repoRoot, "test/e2e/fixtures/engine-project/index.ts"), "utf8");
@@ -55,6 +56,12 @@ test("engine: up, no-op up, destroy of a TypeScript program", { skip: missing ??
   assert.equal(outputs.secretToken, "[secret]");
 
   await t.test("the secret is encrypted in the state and the config", () => {
+    // The check only means something if it reads the stack's real state.
+    const stateFiles = filesUnder(stateDir).filter((file) => file.endsWith(".json"));
+    assert.ok(
+      stateFiles.some((file) => readFileSync(file, "utf8").includes('"secretToken"')),
+      `no state file with the stack's outputs among ${stateFiles.join(", ")}`,
+    );
     const leaking = filesUnder(stateDir)
       .concat(join(dir, "Pulumi.e2e.yaml"))
       .filter((file) => readFileSync(file, "utf8").includes(token));
