@@ -30,9 +30,9 @@ ROOTFS_TAR=$CACHE/rootfs-$SUITE.tar
 WORKLOAD_IMAGE=hive-e2e/busybox:latest
 BUSYBOX_TAR=$CACHE/busybox-rootfs.tar
 
-# Every capability the sandbox grants and Debian's docker 20.10 knows (it has no name for BPF,
-# PERFMON or CHECKPOINT_RESTORE). CAP_SYS_RESOURCE is absent here, which is why the containers
-# cannot be --privileged.
+# Every capability the machine's container runtime grants and Debian's docker 20.10 knows (it
+# has no name for BPF, PERFMON or CHECKPOINT_RESTORE). CAP_SYS_RESOURCE is not granted, which is
+# why the containers cannot be --privileged.
 CAPS=(AUDIT_CONTROL AUDIT_READ AUDIT_WRITE BLOCK_SUSPEND CHOWN DAC_OVERRIDE DAC_READ_SEARCH
   FOWNER FSETID IPC_LOCK IPC_OWNER KILL LEASE LINUX_IMMUTABLE MAC_ADMIN MAC_OVERRIDE MKNOD
   NET_ADMIN NET_BIND_SERVICE NET_BROADCAST NET_RAW SETFCAP SETGID SETPCAP SETUID SYS_ADMIN
