@@ -28,7 +28,9 @@ PROVIDERS=(
   "docker github.com/pulumi/pulumi-docker/provider/v5 v5.2.0 pkg/version"
 )
 
-if [ -f "$ROOT/complete" ]; then
+# The cache is reused only if it was built by these very sources.
+STAMP=$(cat "$HERE/build-engine.sh" "$HERE/langhost/main.go" "$HERE/dynamic-provider.sh" | sha256sum | cut -c1-16)
+if [ "$(cat "$ROOT/complete" 2>/dev/null)" = "$STAMP" ]; then
   echo "cached: $BIN"
   cat "$ROOT/providers.txt"
   exit 0
@@ -115,5 +117,5 @@ for entry in "${PROVIDERS[@]}"; do
 done
 
 "$BIN/pulumi" version
-touch "$ROOT/complete"
+echo "$STAMP" >"$ROOT/complete"
 step "done: $BIN"
