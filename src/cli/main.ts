@@ -4,12 +4,14 @@ import { Command, CommanderError } from "commander";
 import { registerBotCommand } from "./commands/bot";
 import { registerImportInventoryCommand } from "./commands/import-inventory";
 import { registerInventory } from "./commands/inventory";
+import { registerPlanCommand } from "./commands/plan";
 import { registerSshCommand } from "./commands/ssh";
 import { registerStackCommands } from "./commands/stack";
 import { registerValidate } from "./commands/validate";
 import { registerVarCommands } from "./commands/vars";
 import { CliError } from "./context";
 import { defaultDeps, type CliDeps } from "./deps";
+import { loadSite } from "../inventory";
 
 export function buildProgram(deps?: Partial<CliDeps>): Command {
   const program = new Command("hive");
@@ -29,6 +31,7 @@ export function buildProgram(deps?: Partial<CliDeps>): Command {
   registerVarCommands(program, getDeps);
   registerImportInventoryCommand(program, getDeps);
   registerBotCommand(program);
+  registerPlanCommand(program, () => ({ loadSite }));
   return program;
 }
 

@@ -58,3 +58,16 @@ console.log(JSON.stringify({ resources: [{ type: "hive:networks:Networks", name:
   writeFileSync(failing, `console.error("error: unknown command 'plan'"); process.exit(1);`);
   await assert.rejects(plannedUrnsVia(failing, dir)("staging", "/inv"), /^Error: hive plan failed: error: unknown command 'plan'$/);
 });
+
+test("planned URNs from the real `hive plan` of the pdns example (staging on AWS) select build-infra", async () => {
+  const { join } = await import("node:path");
+  const { plannedUrnsVia, HIVE_BIN } = await import("../../src/cli/stack-access");
+  const root = join(__dirname, "../..");
+  const urns = await plannedUrnsVia(HIVE_BIN, root)("staging", join(root, "examples/pdns/inventory"));
+  assert.ok(urns.length > 0);
+  assert.ok(urns.every((u) => u.startsWith("urn:pulumi:staging::hive::hive:site:Site")), urns.find((u) => !u.startsWith("urn:pulumi:staging::hive::hive:site:Site")));
+  assert.equal(new Set(urns).size, urns.length, "URNs are unique");
+  const infra = selectTargets(urns, "build-infra");
+  assert.ok(infra.some((u) => /\$hive:infra:[A-Za-z]+\$aws:ec2\/instance:Instance::/.test(u)), infra.join("\n"));
+  assert.ok(infra.every((u) => u.includes("$hive:infra:") || u.includes("$hive:pki:")));
+});
