@@ -44,9 +44,14 @@ function writePrivate(path: string, text: string): void {
   chmodSync(path, 0o600); // an existing file keeps its old mode on write
 }
 
-/** Host aliases declared in an ssh_config, in order. */
+/** The first alias of each `Host` line of an ssh_config, in order (one per server). */
 export function sshHosts(sshConfig: string): string[] {
-  return [...sshConfig.matchAll(/^\s*Host\s+(\S+)/gm)].map((m) => m[1]);
+  return sshHostAliases(sshConfig).map((aliases) => aliases[0]);
+}
+
+/** Every alias of each `Host` line (`Host s-hive0.pdns s-hive0` names one server twice). */
+export function sshHostAliases(sshConfig: string): string[][] {
+  return [...sshConfig.matchAll(/^[ \t]*Host[ \t]+(.+)$/gm)].map((m) => m[1].trim().split(/\s+/));
 }
 
 export interface SshOptions {
@@ -66,7 +71,7 @@ export function sshArgs(ctx: Pick<SshContext, "configPath">, sshConfig: string, 
   const hosts = sshHosts(sshConfig);
   if (hosts.length === 0) throw new Error("the stack's ssh_config names no host: run `hive build-infra` first");
   const target = opts.target ?? hosts[hosts.length - 1];
-  if (!hosts.includes(target)) {
+  if (!sshHostAliases(sshConfig).some((aliases) => aliases.includes(target))) {
     throw new Error(`unknown host ${target}: the stage has ${hosts.join(", ")}`);
   }
   const args = ["-F", ctx.configPath];

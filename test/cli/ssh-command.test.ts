@@ -52,10 +52,27 @@ test("errors: unknown host, bad port, no outputs yet, ssh's own exit status", as
   assert.match(h.err(), /http is not a port number/);
   const empty = harness();
   assert.equal(await empty.run("ssh", "-s", "production"), 1);
-  assert.equal(empty.err(), "hive: stage production has no ssh_config/sshPrivateKey outputs yet: run `hive build-infra -s production` first\n");
+  assert.equal(empty.err(), "hive: stage production has no sshConfig/sshPrivateKey outputs yet: run `hive build-infra -s production` first\n");
   assert.deepEqual(empty.execs, []);
   const failing = harness({ outputs });
   failing.deps.exec = async () => 255;
   assert.equal(await failing.run("ssh"), 255);
   assert.equal(failing.err(), "hive: ssh exited with status 255\n");
+});
+
+test("the program's sshConfig output (placeholders, two aliases per host) works with -t by either alias", async () => {
+  const { renderSshConfig } = await import("../../components/infra/fleet");
+  const sshConfig = renderSshConfig([
+    { name: "s-hive0.pdns", shortName: "s-hive0", hostName: "203.0.113.10", user: "admin" },
+    { name: "s-hive3.pdns", shortName: "s-hive3", hostName: "203.0.113.13", user: "admin" },
+  ]);
+  const h = harness({ outputs: { sshConfig: { value: sshConfig, secret: false }, sshPrivateKey: { value: KEY, secret: true } } });
+  assert.equal(await h.run("ssh", "-t", "s-hive0"), 0, h.err());
+  assert.equal(await h.run("ssh"), 0, h.err());
+  const dir = join(h.root, ".hive", "private");
+  assert.deepEqual(h.execs.map((e) => e.args.at(-1)), ["s-hive0", "s-hive3.pdns"]);
+  const written = readFileSync(join(dir, "ssh_config"), "utf8");
+  assert.doesNotMatch(written, /@HIVE_/);
+  assert.match(written, new RegExp(`IdentityFile ${join(dir, "id_hive")}\\n`));
+  assert.match(written, new RegExp(`UserKnownHostsFile ${join(dir, "known_hosts")}\\n`));
 });

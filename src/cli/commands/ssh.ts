@@ -12,7 +12,8 @@ export interface SshCliOptions {
   forward?: string[];
 }
 
-export const SSH_CONFIG_OUTPUT = "ssh_config";
+/** The program's stack outputs `hive ssh` uses (`ssh_config` is accepted too, for older stacks). */
+export const SSH_CONFIG_OUTPUT = "sshConfig";
 export const SSH_KEY_OUTPUT = "sshPrivateKey";
 
 /** Writes the context and returns the ssh argv; the exec is the caller's. */
@@ -20,7 +21,7 @@ export async function prepareSsh(opts: SshCliOptions, command: readonly string[]
   const stage = resolveStage(opts.stage, readSettings(deps.root));
   deps.checkPulumi();
   const outputs = await deps.access().rawOutputs(stage);
-  const config = outputs[SSH_CONFIG_OUTPUT]?.value;
+  const config = (outputs[SSH_CONFIG_OUTPUT] ?? outputs.ssh_config)?.value;
   const key = outputs[SSH_KEY_OUTPUT]?.value;
   if (typeof config !== "string" || typeof key !== "string") {
     throw new CliError(`stage ${stage} has no ${SSH_CONFIG_OUTPUT}/${SSH_KEY_OUTPUT} outputs yet: run \`hive build-infra -s ${stage}\` first`);

@@ -187,7 +187,7 @@ export function registerStackCommands(program: Command, deps: () => CliDeps): vo
     .addOption(stageOption())
     .option("--json", "print the outputs as one JSON object")
     .option("--show-secrets", "print secret values in plaintext")
-    .addHelpText("after", "\nExamples:\n  hive outputs -s staging\n  hive outputs --json | jq -r .ssh_config")
+    .addHelpText("after", "\nExamples:\n  hive outputs -s staging\n  hive outputs --json | jq -r .sshConfig")
     .action(async (opts: { stage?: string; json?: boolean; showSecrets?: boolean }) => {
       await outputsCommand(opts, deps());
     });
