@@ -9,7 +9,7 @@ export function registerInventory(program: Command): void {
   program
     .command("inventory")
     .description("print the derived site model of a stage")
-    .option("-s, --stage <stage>", "stage: private, staging or production (default: private)")
+    .option("-s, --stage <stage>", "stage: private, staging or production (default: `hive set stage`, else private)")
     .option("-i, --inventory <dir>", "inventory folder (default: stack config hive:inventory, else inventory/)")
     .option("--json", "print JSON (the stable contract) instead of YAML")
     .action((opts: { stage?: string; inventory?: string; json?: boolean }) => {

@@ -5,9 +5,11 @@ import * as path from "node:path";
 import type { Command } from "commander";
 import { parse } from "yaml";
 import type { SiteLoader } from "../../program";
+import { readSettings, resolveStage } from "../context";
 
 export interface PlanCommandOptions {
-  stage: string;
+  /** Default: the checkout's `hive set stage`, else private. */
+  stage?: string;
   /** Inventory folder; overrides `hive:inventory` of the stack config. */
   inventory?: string;
   json?: boolean;
@@ -40,13 +42,14 @@ export function stackConfigFromFile(projectRoot: string, stage: string): Record<
 export async function planCommand(options: PlanCommandOptions, deps: PlanCommandDeps): Promise<string> {
   if (options.json && options.dot) throw new Error("--json and --dot cannot be combined");
   const projectRoot = path.resolve(deps.projectRoot ?? process.cwd());
-  const config = stackConfigFromFile(projectRoot, options.stage);
+  const stage = resolveStage(options.stage, readSettings(projectRoot));
+  const config = stackConfigFromFile(projectRoot, stage);
   if (options.inventory !== undefined) config["hive:inventory"] = path.resolve(options.inventory);
   // Loaded here, not at the top: the Pulumi SDK is only needed by this command.
   const { runPlan } = require("../../plan/run") as typeof import("../../plan/run");
   const { planToJson, renderDot, renderTree } = require("../../plan/render") as typeof import("../../plan/render");
   const { main } = require("../../program") as typeof import("../../program");
-  const plan = await runPlan({ stage: options.stage, config }, () => main(deps.loadSite, projectRoot));
+  const plan = await runPlan({ stage, config }, () => main(deps.loadSite, projectRoot));
   if (options.json) return JSON.stringify(planToJson(plan), null, 2) + "\n";
   if (options.dot) return renderDot(plan);
   return renderTree(plan);
@@ -56,7 +59,7 @@ export function registerPlanCommand(program: Command, deps: () => PlanCommandDep
   program
     .command("plan")
     .description("show the resources the stage would have, using the Pulumi runtime's mocks (no cloud account needed)")
-    .option("-s, --stage <stage>", "stage: private, staging or production", "private")
+    .option("-s, --stage <stage>", "stage: private, staging or production (default: `hive set stage`, else private)")
     .option("-i, --inventory <dir>", "inventory folder (default: hive:inventory of the stack config)")
     .option("--json", "print {resources: [{type, name, parent, inputs}]} as JSON")
     .option("--dot", "print a Graphviz digraph of the resource tree")

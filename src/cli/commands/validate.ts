@@ -50,7 +50,7 @@ export function registerValidate(program: Command): void {
   program
     .command("validate")
     .description("check the inventory of a stage and print a summary")
-    .option("-s, --stage <stage>", "stage: private, staging or production (default: private)")
+    .option("-s, --stage <stage>", "stage: private, staging or production (default: `hive set stage`, else private)")
     .option("-i, --inventory <dir>", "inventory folder (default: stack config hive:inventory, else inventory/)")
     .action((opts: { stage?: string; inventory?: string }) => {
       try {
