@@ -13,7 +13,7 @@ if ! declare -F hive_changed >/dev/null; then
 fi
 
 hive_require HIVE_ADDON_SCRIPT
-hive_install_file /var/lib/hive/addon/setup.sh 0700 "$HIVE_ADDON_SCRIPT" || true
+hive_install_file /var/lib/hive/addon/setup.sh 0700 "$HIVE_ADDON_SCRIPT"
 export HIVE_HOSTNAME="${HIVE_HOSTNAME:-}" HIVE_FQDN="${HIVE_FQDN:-}" HIVE_STAGE="${HIVE_STAGE:-}" HIVE_GROUPS="${HIVE_GROUPS:-}" ROOT
 bash "$ROOT/var/lib/hive/addon/setup.sh" || hive_die "the project's addon hook (roles/addon/setup.sh) failed"
 hive_done

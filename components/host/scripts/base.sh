@@ -14,7 +14,7 @@ if ! declare -F hive_changed >/dev/null; then
 fi
 
 hive_require HIVE_HOSTNAME HIVE_SSHD_CONF
-family="$(hive_os_family)"
+family="$HIVE_OS"
 
 if [ "$family" = el ]; then
   hive_pkg_install chrony rsyslog logrotate lsof tcpdump sysstat tar lvm2 conntrack-tools
@@ -27,7 +27,7 @@ if [ "$(hostnamectl hostname)" != "$HIVE_HOSTNAME" ]; then
   hive_changed "hostname $HIVE_HOSTNAME"
 fi
 if [ -d "$ROOT/etc/cloud" ]; then
-  hive_install_file /etc/cloud/cloud.cfg.d/99-hive-hostname.cfg 0644 "preserve_hostname: true" || true
+  hive_install_file /etc/cloud/cloud.cfg.d/99-hive-hostname.cfg 0644 "preserve_hostname: true"
 fi
 
 if [ -n "${HIVE_TIMEZONE:-}" ] && [ "$(timedatectl show -p Timezone --value)" != "$HIVE_TIMEZONE" ]; then
@@ -48,7 +48,7 @@ fi
 if [ "$family" = el ]; then
   selinux="${HIVE_SELINUX:-permissive}"
   case "$selinux" in enforcing | permissive | disabled) ;; *) hive_die "HIVE_SELINUX must be enforcing, permissive or disabled, not '$selinux'" ;; esac
-  hive_set_option /etc/selinux/config SELINUX "$selinux" "=" || true
+  hive_set_option /etc/selinux/config SELINUX "$selinux" "="
   current="$(getenforce)"
   if [ "$selinux" = permissive ] && [ "$current" = Enforcing ]; then
     setenforce 0
@@ -61,9 +61,8 @@ fi
 
 sshd_unit=sshd
 [ "$family" = debian ] && sshd_unit=ssh
-if hive_install_file /etc/ssh/sshd_config.d/00-hive.conf 0600 "$HIVE_SSHD_CONF"; then
-  sshd -t
-  hive_mark_restart "$sshd_unit"
-fi
+hive_install_file /etc/ssh/sshd_config.d/00-hive.conf 0600 "$HIVE_SSHD_CONF"
+if hive_wrote; then hive_mark_restart "$sshd_unit"; fi
+sshd -t
 hive_apply_restarts
 hive_done

@@ -18,7 +18,7 @@ for f in "/etc/pki/tls/certs/${HIVE_FQDN}_cert.pem" "/etc/pki/tls/private/${HIVE
   [ -f "$ROOT$f" ] || hive_die "$f is missing: the tls step must run first"
 done
 
-if [ "$(hive_os_family)" = el ]; then
+if [ "$HIVE_OS" = el ]; then
   if [ ! -f "$ROOT/etc/yum.repos.d/docker-ce.repo" ]; then
     mkdir -p "$ROOT/etc/yum.repos.d"
     curl -fsSL -o "$ROOT/etc/yum.repos.d/docker-ce.repo.tmp" https://download.docker.com/linux/centos/docker-ce.repo
@@ -34,20 +34,28 @@ else
   fi
   # shellcheck disable=SC1091
   codename="$(. "$ROOT/etc/os-release" && printf '%s' "${VERSION_CODENAME:-noble}")"
-  if hive_install_file /etc/apt/sources.list.d/docker.list 0644 \
-    "deb [signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/ubuntu $codename stable"; then
+  hive_install_file /etc/apt/sources.list.d/docker.list 0644 \
+    "deb [signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/ubuntu $codename stable"
+  if hive_wrote; then hive_mark_pending apt-update; fi
+  if hive_pending apt-update; then
     apt-get update
+    hive_clear_pending apt-update
   fi
 fi
 hive_pkg_install docker-ce docker-ce-cli containerd.io docker-compose-plugin
 
 restart=0
-hive_install_file /etc/docker/daemon.json 0600 "$HIVE_DAEMON_JSON" && restart=1
-hive_install_file /etc/systemd/system/docker.service.d/hive.conf 0644 "$HIVE_DOCKER_DROPIN" && restart=1
+hive_install_file /etc/docker/daemon.json 0600 "$HIVE_DAEMON_JSON"
+if hive_wrote; then restart=1; fi
+hive_install_file /etc/systemd/system/docker.service.d/hive.conf 0644 "$HIVE_DOCKER_DROPIN"
+if hive_wrote; then restart=1; fi
+if [ "$restart" -eq 1 ]; then hive_mark_pending daemon-reload; fi
 if [ "$restart" -eq 1 ] && systemctl is-active --quiet docker 2>/dev/null; then
   hive_mark_restart docker
-elif [ "$restart" -eq 1 ]; then
+fi
+if hive_pending daemon-reload; then
   systemctl daemon-reload
+  hive_clear_pending daemon-reload
 fi
 hive_apply_restarts
 hive_enable_now docker

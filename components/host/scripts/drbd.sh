@@ -11,7 +11,7 @@ if ! declare -F hive_changed >/dev/null; then
 fi
 
 hive_require HIVE_DRBD_GLOBAL
-if [ "$(hive_os_family)" = el ]; then
+if [ "$HIVE_OS" = el ]; then
   if ! hive_pkg_installed elrepo-release; then
     rpm --import https://www.elrepo.org/RPM-GPG-KEY-elrepo.org
     dnf install -y https://www.elrepo.org/elrepo-release-9.el9.elrepo.noarch.rpm
@@ -27,8 +27,8 @@ else
   hive_pkg_install drbd-dkms drbd-utils
 fi
 
-hive_install_file /etc/drbd.d/global_common.conf 0644 "$HIVE_DRBD_GLOBAL" || true
-hive_install_file /etc/modules-load.d/drbd.conf 0644 "drbd" || true
+hive_install_file /etc/drbd.d/global_common.conf 0644 "$HIVE_DRBD_GLOBAL"
+hive_install_file /etc/modules-load.d/drbd.conf 0644 "drbd"
 if ! lsmod | grep -q '^drbd '; then
   modprobe drbd
   hive_changed "loaded the drbd module"

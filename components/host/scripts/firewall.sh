@@ -12,7 +12,7 @@ if ! declare -F hive_changed >/dev/null; then
 fi
 
 hive_require HIVE_FIREWALL_RULES HIVE_FIREWALL_UNIT
-if [ "$(hive_os_family)" = el ]; then
+if [ "$HIVE_OS" = el ]; then
   hive_pkg_install iptables-nft
   if hive_pkg_installed firewalld; then
     systemctl disable --now firewalld
@@ -24,9 +24,13 @@ else
 fi
 
 rules_changed=0
-hive_install_file /etc/hive/firewall.rules 0644 "$HIVE_FIREWALL_RULES" && rules_changed=1
-if hive_install_file /etc/systemd/system/hive-firewall.service 0644 "$HIVE_FIREWALL_UNIT"; then
+hive_install_file /etc/hive/firewall.rules 0644 "$HIVE_FIREWALL_RULES"
+if hive_wrote; then rules_changed=1; fi
+hive_install_file /etc/systemd/system/hive-firewall.service 0644 "$HIVE_FIREWALL_UNIT"
+if hive_wrote; then hive_mark_pending daemon-reload; fi
+if hive_pending daemon-reload; then
   systemctl daemon-reload
+  hive_clear_pending daemon-reload
 fi
 if ! systemctl is-enabled --quiet hive-firewall.service 2>/dev/null; then
   systemctl enable hive-firewall.service

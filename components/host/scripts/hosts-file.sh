@@ -10,5 +10,5 @@ if ! declare -F hive_changed >/dev/null; then
 fi
 
 hive_require HIVE_HOSTS_BLOCK
-hive_block_in_file /etc/hosts "hive servers" "$HIVE_HOSTS_BLOCK" || true
+hive_block_in_file /etc/hosts "hive servers" "$HIVE_HOSTS_BLOCK"
 hive_done

@@ -8,6 +8,7 @@
 # Secrets never arrive in the environment or the command text: they come on standard input as
 # lines `NAME=<base64 of the value>`, read with hive_read_secrets.
 
+set -euo pipefail
 ROOT="${ROOT:-}"
 HIVE_STEP="${HIVE_STEP:-$(basename "${BASH_SOURCE[-1]:-step}" .sh)}"
 HIVE_CHANGES=0
@@ -75,8 +76,11 @@ hive_os_family() {
   esac
 }
 
+# The OS family, detected once when the helpers load (a step on an unsupported OS stops here).
+HIVE_OS="$(hive_os_family)"
+
 hive_pkg_installed() {
-  if [ "$(hive_os_family)" = el ]; then
+  if [ "$HIVE_OS" = el ]; then
     rpm -q "$1" >/dev/null 2>&1
   else
     [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" = "install ok installed" ]
@@ -90,7 +94,7 @@ hive_pkg_install() {
     hive_pkg_installed "$pkg" || missing+=("$pkg")
   done
   [ "${#missing[@]}" -gt 0 ] || return 0
-  if [ "$(hive_os_family)" = el ]; then
+  if [ "$HIVE_OS" = el ]; then
     dnf install -y "${missing[@]}"
   else
     DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
@@ -98,26 +102,33 @@ hive_pkg_install() {
   hive_changed "installed ${missing[*]}"
 }
 
-# Writes CONTENT to ROOT+PATH with MODE when the file differs; returns 0 when it wrote.
+# The file helpers below set HIVE_WROTE to 1 when they changed the file, else 0; test it with
+# hive_wrote. They return 0 so that a failure inside them stops the step (set -e does not apply
+# inside a function called as a condition).
+HIVE_WROTE=0
+hive_wrote() { [ "$HIVE_WROTE" -eq 1 ]; }
+
+# Writes CONTENT to ROOT+PATH with MODE when the file differs.
 hive_install_file() {
   local path="$ROOT$1" mode="$2" content="$3" tmp
+  HIVE_WROTE=0
   if [ -f "$path" ] && [ "$(cat "$path")" = "$content" ] &&
     [ "$(stat -c '%a' "$path")" = "${mode#0}" ]; then
-    return 1
+    return 0
   fi
   mkdir -p "$(dirname "$path")"
   tmp="$(mktemp "$path.XXXXXX")"
   chmod "$mode" "$tmp"
   printf '%s\n' "$content" >"$tmp"
   mv -f "$tmp" "$path"
+  HIVE_WROTE=1
   hive_changed "wrote $1"
-  return 0
 }
 
 # Replaces (or appends) the block between `# BEGIN <marker>` and `# END <marker>` in ROOT+PATH.
-# Returns 0 when the file changed.
 hive_block_in_file() {
   local path="$ROOT$1" marker="$2" block="$3" current="" updated
+  HIVE_WROTE=0
   [ -f "$path" ] && current="$(cat "$path")"
   updated="$(printf '%s\n' "$current" | awk -v b="# BEGIN $marker" -v e="# END $marker" '
     $0 == b { skip = 1; next }
@@ -126,19 +137,21 @@ hive_block_in_file() {
   updated="$(printf '%s\n' "$updated" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}')"
   [ -n "$updated" ] && updated="$updated"$'\n'
   updated="$updated# BEGIN $marker"$'\n'"$block"$'\n'"# END $marker"
-  [ -f "$path" ] && [ "$current" = "$updated" ] && return 1
+  if [ -f "$path" ] && [ "$current" = "$updated" ]; then return 0; fi
   mkdir -p "$(dirname "$path")"
-  printf '%s\n' "$updated" >"$path"
+  printf '%s\n' "$updated" >"$path.hive-new"
+  mv -f "$path.hive-new" "$path"
+  HIVE_WROTE=1
   hive_changed "updated block '$marker' in $1"
-  return 0
 }
 
-# Sets `KEY VALUE` (sshd_config style) or `KEY=VALUE` (sep "=") in ROOT+PATH; returns 0 when changed.
+# Sets `KEY VALUE` (sshd_config style) or `KEY=VALUE` (sep "=") in ROOT+PATH.
 hive_set_option() {
   local path="$ROOT$1" key="$2" value="$3" sep="${4:- }" line
+  HIVE_WROTE=0
   line="$key$sep$value"
   if [ -f "$path" ] && grep -qxF "$line" "$path"; then
-    return 1
+    return 0
   fi
   mkdir -p "$(dirname "$path")"
   touch "$path"
@@ -147,8 +160,8 @@ hive_set_option() {
   else
     printf '%s\n' "$line" >>"$path"
   fi
+  HIVE_WROTE=1
   hive_changed "set $line in $1"
-  return 0
 }
 
 # Enables and starts a systemd unit when it is not yet.
@@ -185,3 +198,13 @@ hive_apply_restarts() {
     hive_changed "restarted $unit"
   done
 }
+
+# An action owed after a change (reload a trust store, bring a compose project up…) is marked
+# pending first, and the mark is cleared only after the action succeeded: a run interrupted between
+# the change and the action does the action on the next run.
+hive_mark_pending() {
+  mkdir -p "$ROOT/var/lib/hive/pending"
+  touch "$ROOT/var/lib/hive/pending/$HIVE_STEP-$1"
+}
+hive_pending() { [ -e "$ROOT/var/lib/hive/pending/$HIVE_STEP-$1" ]; }
+hive_clear_pending() { rm -f "$ROOT/var/lib/hive/pending/$HIVE_STEP-$1"; }

@@ -11,7 +11,7 @@ fi
 
 hive_require HIVE_NTP_SERVERS
 hive_pkg_install chrony
-if [ "$(hive_os_family)" = el ]; then
+if [ "$HIVE_OS" = el ]; then
   conf=/etc/chrony.conf unit=chronyd
 else
   conf=/etc/chrony/chrony.conf unit=chrony
@@ -27,7 +27,8 @@ block=""
 for server in $HIVE_NTP_SERVERS; do
   block+="server $server iburst # hive"$'\n'
 done
-if hive_block_in_file "$conf" "hive ntp servers" "${block%$'\n'}"; then
+hive_block_in_file "$conf" "hive ntp servers" "${block%$'\n'}"
+if hive_wrote; then
   hive_mark_restart "$unit"
 fi
 hive_enable_now "$unit"

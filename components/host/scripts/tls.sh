@@ -18,18 +18,27 @@ HIVE_KEY=""
 hive_read_secrets HIVE_KEY
 
 changed=0
-hive_install_file /etc/pki/tls/certs/hive-ca.pem 0644 "$HIVE_CA_CERT" && changed=1
-hive_install_file "/etc/pki/tls/certs/${HIVE_FQDN}_cert.pem" 0644 "$HIVE_CERT" && changed=1
-hive_install_file "/etc/pki/tls/private/${HIVE_FQDN}_key.pem" 0600 "$HIVE_KEY" && changed=1
+hive_install_file /etc/pki/tls/certs/hive-ca.pem 0644 "$HIVE_CA_CERT"
+if hive_wrote; then changed=1; fi
+hive_install_file "/etc/pki/tls/certs/${HIVE_FQDN}_cert.pem" 0644 "$HIVE_CERT"
+if hive_wrote; then changed=1; fi
+hive_install_file "/etc/pki/tls/private/${HIVE_FQDN}_key.pem" 0600 "$HIVE_KEY"
+if hive_wrote; then changed=1; fi
 
-if [ "$(hive_os_family)" = el ]; then
-  if hive_install_file /etc/pki/ca-trust/source/anchors/hive-ca.pem 0644 "$HIVE_CA_CERT"; then
+if [ "$HIVE_OS" = el ]; then
+  hive_install_file /etc/pki/ca-trust/source/anchors/hive-ca.pem 0644 "$HIVE_CA_CERT"
+  if hive_wrote; then hive_mark_pending ca-trust; fi
+  if hive_pending ca-trust; then
     update-ca-trust extract
+    hive_clear_pending ca-trust
     hive_changed "trusted the site CA"
   fi
 else
-  if hive_install_file /usr/local/share/ca-certificates/hive-ca.crt 0644 "$HIVE_CA_CERT"; then
+  hive_install_file /usr/local/share/ca-certificates/hive-ca.crt 0644 "$HIVE_CA_CERT"
+  if hive_wrote; then hive_mark_pending ca-trust; fi
+  if hive_pending ca-trust; then
     update-ca-certificates
+    hive_clear_pending ca-trust
     hive_changed "trusted the site CA"
   fi
 fi

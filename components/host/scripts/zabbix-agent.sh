@@ -11,7 +11,7 @@ fi
 
 hive_require HIVE_ZABBIX_AGENT_CONF
 if ! hive_pkg_installed zabbix-release; then
-  if [ "$(hive_os_family)" = el ]; then
+  if [ "$HIVE_OS" = el ]; then
     dnf install -y https://repo.zabbix.com/zabbix/7.0/alma/9/x86_64/zabbix-release-latest-7.0.el9.noarch.rpm
   else
     deb="$ROOT/tmp/zabbix-release.deb"
@@ -23,7 +23,8 @@ if ! hive_pkg_installed zabbix-release; then
   hive_changed "added the Zabbix 7.0 repository"
 fi
 hive_pkg_install zabbix-agent
-if hive_install_file /etc/zabbix/zabbix_agentd.conf 0644 "$HIVE_ZABBIX_AGENT_CONF"; then
+hive_install_file /etc/zabbix/zabbix_agentd.conf 0644 "$HIVE_ZABBIX_AGENT_CONF"
+if hive_wrote; then
   hive_mark_restart zabbix-agent
 fi
 hive_enable_now zabbix-agent

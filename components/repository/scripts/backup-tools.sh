@@ -12,14 +12,20 @@ if ! declare -F hive_changed >/dev/null; then
 fi
 
 hive_require HIVE_BACKUP_TOOL HIVE_BACKUP_SERVICE HIVE_BACKUP_TIMER
-hive_install_file /usr/local/bin/hive-backup.sh 0755 "$HIVE_BACKUP_TOOL" || true
+hive_install_file /usr/local/bin/hive-backup.sh 0755 "$HIVE_BACKUP_TOOL"
 if [ ! -d "$ROOT/var/lib/hive-backup.d" ]; then
   mkdir -p "$ROOT/var/lib/hive-backup.d"
   hive_changed "created /var/lib/hive-backup.d"
 fi
 reload=0
-hive_install_file /etc/systemd/system/hive-backup.service 0644 "$HIVE_BACKUP_SERVICE" && reload=1
-hive_install_file /etc/systemd/system/hive-backup.timer 0644 "$HIVE_BACKUP_TIMER" && reload=1
-[ "$reload" -eq 1 ] && systemctl daemon-reload
+hive_install_file /etc/systemd/system/hive-backup.service 0644 "$HIVE_BACKUP_SERVICE"
+if hive_wrote; then reload=1; fi
+hive_install_file /etc/systemd/system/hive-backup.timer 0644 "$HIVE_BACKUP_TIMER"
+if hive_wrote; then reload=1; fi
+if [ "$reload" -eq 1 ]; then hive_mark_pending daemon-reload; fi
+if hive_pending daemon-reload; then
+  systemctl daemon-reload
+  hive_clear_pending daemon-reload
+fi
 hive_enable_now hive-backup.timer
 hive_done

@@ -9,8 +9,10 @@ hive_compose_up() {
   for service in "$@"; do
     [ -n "$(docker compose -p "$project" -f "$file" ps -q --status running "$service" 2>/dev/null)" ] || running=0
   done
-  if [ "$changed" -eq 1 ] || [ "$running" -eq 0 ]; then
+  if [ "$changed" -eq 1 ]; then hive_mark_pending "compose-$project"; fi
+  if hive_pending "compose-$project" || [ "$running" -eq 0 ]; then
     docker compose -p "$project" -f "$file" up -d --remove-orphans
+    hive_clear_pending "compose-$project"
     hive_changed "compose project $project up"
   fi
 }

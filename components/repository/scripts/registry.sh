@@ -30,10 +30,11 @@ hive_require HIVE_REGISTRY_COMPOSE
 HIVE_REGISTRY_PASSWORD=""
 hive_read_secrets HIVE_REGISTRY_PASSWORD
 user="${HIVE_REGISTRY_USER:-hive}"
-if [ "$(hive_os_family)" = el ]; then hive_pkg_install httpd-tools; else hive_pkg_install apache2-utils; fi
+if [ "$HIVE_OS" = el ]; then hive_pkg_install httpd-tools; else hive_pkg_install apache2-utils; fi
 
 changed=0
-hive_install_file "$dir/compose.yml" 0644 "$HIVE_REGISTRY_COMPOSE" && changed=1
+hive_install_file "$dir/compose.yml" 0644 "$HIVE_REGISTRY_COMPOSE"
+if hive_wrote; then changed=1; fi
 if [ ! -f "$ROOT$dir/htpasswd" ] || ! htpasswd -v -i "$ROOT$dir/htpasswd" "$user" <<<"$HIVE_REGISTRY_PASSWORD" >/dev/null 2>&1; then
   mkdir -p "$ROOT$dir"
   htpasswd -c -i -B "$ROOT$dir/htpasswd" "$user" <<<"$HIVE_REGISTRY_PASSWORD"

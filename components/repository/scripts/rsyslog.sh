@@ -19,11 +19,10 @@ if [ ! -d "$ROOT/var/log/services" ]; then
   hive_changed "created /var/log/services"
 fi
 mkdir -p "$ROOT/etc/rsyslog-services.d"
-if hive_install_file /etc/rsyslog.d/hive-services.conf 0644 "$HIVE_RSYSLOG_CONF"; then
-  rsyslogd -N1 -f "$ROOT/etc/rsyslog.conf"
-  hive_mark_restart rsyslog
-fi
-hive_install_file /etc/logrotate.d/hive-services 0644 "$HIVE_LOGROTATE_CONF" || true
+hive_install_file /etc/rsyslog.d/hive-services.conf 0644 "$HIVE_RSYSLOG_CONF"
+if hive_wrote; then hive_mark_restart rsyslog; fi
+hive_install_file /etc/logrotate.d/hive-services 0644 "$HIVE_LOGROTATE_CONF"
+rsyslogd -N1 -f "$ROOT/etc/rsyslog.conf"
 hive_enable_now rsyslog
 hive_apply_restarts
 hive_done

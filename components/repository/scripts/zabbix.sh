@@ -30,7 +30,9 @@ HIVE_ZABBIX_DB_PASSWORD=""
 hive_read_secrets HIVE_ZABBIX_DB_PASSWORD
 
 changed=0
-hive_install_file "$dir/compose.yml" 0644 "$HIVE_ZABBIX_COMPOSE" && changed=1
-hive_install_file "$dir/.env" 0600 "ZABBIX_DB_PASSWORD=$HIVE_ZABBIX_DB_PASSWORD" && changed=1
+hive_install_file "$dir/compose.yml" 0644 "$HIVE_ZABBIX_COMPOSE"
+if hive_wrote; then changed=1; fi
+hive_install_file "$dir/.env" 0600 "ZABBIX_DB_PASSWORD=$HIVE_ZABBIX_DB_PASSWORD"
+if hive_wrote; then changed=1; fi
 hive_compose_up zabbix "$dir/compose.yml" "$changed" zabbix-db zabbix-server zabbix-web
 hive_done
