@@ -49,9 +49,8 @@ hive_install_file /etc/docker/daemon.json 0600 "$HIVE_DAEMON_JSON"
 if hive_wrote; then restart=1; fi
 hive_install_file /etc/systemd/system/docker.service.d/hive.conf 0644 "$HIVE_DOCKER_DROPIN"
 if hive_wrote; then restart=1; fi
-if [ "$restart" -eq 1 ]; then hive_mark_pending daemon-reload; fi
-if [ "$restart" -eq 1 ] && systemctl is-active --quiet docker 2>/dev/null; then
-  hive_mark_restart docker
+if [ "$restart" -eq 1 ]; then
+  if systemctl is-active --quiet docker 2>/dev/null; then hive_mark_restart docker; else hive_mark_pending daemon-reload; fi
 fi
 if hive_pending daemon-reload; then
   systemctl daemon-reload

@@ -112,7 +112,8 @@ hive_wrote() { [ "$HIVE_WROTE" -eq 1 ]; }
 hive_install_file() {
   local path="$ROOT$1" mode="$2" content="$3" tmp
   HIVE_WROTE=0
-  if [ -f "$path" ] && [ "$(cat "$path")" = "$content" ] &&
+  # Compared as command substitutions, which both drop trailing newlines.
+  if [ -f "$path" ] && [ "$(cat "$path")" = "$(printf '%s' "$content")" ] &&
     [ "$(stat -c '%a' "$path")" = "${mode#0}" ]; then
     return 0
   fi
@@ -182,6 +183,11 @@ hive_enable_now() {
 hive_mark_restart() {
   mkdir -p "$ROOT/var/lib/hive/restart"
   touch "$ROOT/var/lib/hive/restart/$1"
+}
+
+# Marks a unit for restart when it is running (a stopped one reads the new configuration at start).
+hive_restart_if_running() {
+  if systemctl is-active --quiet "$1" 2>/dev/null; then hive_mark_restart "$1"; fi
 }
 
 hive_apply_restarts() {

@@ -21,7 +21,7 @@ fi
 if grep -E '^(pool|server) ' "$ROOT$conf" | grep -qv '# hive$'; then
   sed -i -E '/# hive$/!s/^((pool|server) .*)/#\1/' "$ROOT$conf"
   hive_changed "commented out the default NTP servers in $conf"
-  hive_mark_restart "$unit"
+  hive_restart_if_running "$unit"
 fi
 block=""
 for server in $HIVE_NTP_SERVERS; do
@@ -29,7 +29,7 @@ for server in $HIVE_NTP_SERVERS; do
 done
 hive_block_in_file "$conf" "hive ntp servers" "${block%$'\n'}"
 if hive_wrote; then
-  hive_mark_restart "$unit"
+  hive_restart_if_running "$unit"
 fi
 hive_enable_now "$unit"
 hive_apply_restarts

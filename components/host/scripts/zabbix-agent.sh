@@ -24,9 +24,7 @@ if ! hive_pkg_installed zabbix-release; then
 fi
 hive_pkg_install zabbix-agent
 hive_install_file /etc/zabbix/zabbix_agentd.conf 0644 "$HIVE_ZABBIX_AGENT_CONF"
-if hive_wrote; then
-  hive_mark_restart zabbix-agent
-fi
+if hive_wrote; then hive_restart_if_running zabbix-agent; fi
 hive_enable_now zabbix-agent
 hive_apply_restarts
 hive_done

@@ -20,7 +20,7 @@ if [ ! -d "$ROOT/var/log/services" ]; then
 fi
 mkdir -p "$ROOT/etc/rsyslog-services.d"
 hive_install_file /etc/rsyslog.d/hive-services.conf 0644 "$HIVE_RSYSLOG_CONF"
-if hive_wrote; then hive_mark_restart rsyslog; fi
+if hive_wrote; then hive_restart_if_running rsyslog; fi
 hive_install_file /etc/logrotate.d/hive-services 0644 "$HIVE_LOGROTATE_CONF"
 rsyslogd -N1 -f "$ROOT/etc/rsyslog.conf"
 hive_enable_now rsyslog
