@@ -110,10 +110,11 @@ hive_wrote() { [ "$HIVE_WROTE" -eq 1 ]; }
 
 # Writes CONTENT to ROOT+PATH with MODE when the file differs.
 hive_install_file() {
-  local path="$ROOT$1" mode="$2" content="$3" tmp
+  local path="$ROOT$1" mode="$2" content tmp
+  # The file gets the content with exactly one final newline.
+  content="$(printf '%s' "$3")"
   HIVE_WROTE=0
-  # Compared as command substitutions, which both drop trailing newlines.
-  if [ -f "$path" ] && [ "$(cat "$path")" = "$(printf '%s' "$content")" ] &&
+  if [ -f "$path" ] && [ "$(cat "$path")" = "$content" ] &&
     [ "$(stat -c '%a' "$path")" = "${mode#0}" ]; then
     return 0
   fi

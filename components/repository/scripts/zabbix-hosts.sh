@@ -38,7 +38,7 @@ api() {
 }
 
 tries="${HIVE_ZABBIX_TRIES:-30}"
-until api apiinfo.version <<<'{}' >/dev/null 2>&1; do
+until (api apiinfo.version <<<'{}') >/dev/null 2>&1; do
   tries=$((tries - 1))
   [ "$tries" -gt 0 ] || hive_die "the Zabbix API at $HIVE_ZABBIX_URL does not answer"
   sleep 10

@@ -92,8 +92,9 @@ case "$1 ${2:-}" in
     done
     ;;
   compose\ -p)
-    project="$2"
-    sub="$5"
+    project="$3"
+    file="$5"
+    sub="$6"
     mkdir -p "$D/compose/$project"
     case "$sub" in
       ps)
@@ -102,7 +103,7 @@ case "$1 ${2:-}" in
         ;;
       up)
         mutate
-        while read -r svc; do touch "$D/compose/$project/$svc"; done < <(sed -n 's/^  \([a-z_-]*\):$/\1/p' "$4")
+        while read -r svc; do touch "$D/compose/$project/$svc"; done < <(sed -n 's/^  \([a-z_-]*\):$/\1/p' "$file")
         ;;
       down)
         mutate
@@ -110,9 +111,9 @@ case "$1 ${2:-}" in
         ;;
       exec)
         log R
-        svc="$7"
+        svc="$8"
         if [ -f "$D/compose/$project/$svc" ]; then
-          shift 7
+          shift 8
           echo "exec $project/$svc: $*" >>"$S/exec.log"
           if [ -t 0 ]; then :; else cat >>"$S/exec-stdin.log"; fi
           echo "dump of $project/$svc"
