@@ -191,7 +191,9 @@ export function renderBackupTimer(): string {
   );
 }
 
-/** Lines `<name> <private ip> <group>` of the servers registered in Zabbix. */
+/** Lines `<name> <private ip> <roles>` (comma-separated `hives`, `repository`) of the servers registered in Zabbix. */
 export function renderZabbixHosts(site: Site): string {
-  return site.hosts.map((h) => `${h.name} ${h.privateIp} ${h.isRepository && !h.isHive ? "repository" : "hives"}`).join("\n");
+  return site.hosts
+    .map((h) => `${h.name} ${h.privateIp} ${[...(h.isHive ? ["hives"] : []), ...(h.isRepository ? ["repository"] : [])].join(",")}`)
+    .join("\n");
 }

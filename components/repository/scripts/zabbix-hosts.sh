@@ -5,7 +5,7 @@
 #
 # Environment:
 #   HIVE_ZABBIX_URL    API endpoint, e.g. http://127.0.0.1:10052/api_jsonrpc.php (required)
-#   HIVE_ZABBIX_HOSTS  lines `<name> <private ip> <hives|repository>` (required)
+#   HIVE_ZABBIX_HOSTS  lines `<name> <private ip> <roles>`, roles a comma list of hives, repository (required)
 #   HIVE_ZABBIX_USER   API user (default Admin)
 #   HIVE_ZABBIX_TRIES  attempts while the web frontend starts, 10 s apart (default 30)
 #   HIVE_ZABBIX_TEMPLATE  template linked to every server (default "Linux by Zabbix agent")
@@ -62,18 +62,20 @@ group_id "Repository server" repository_group
 template_id="$(jq -n --arg t "$template" '{filter: {host: [$t]}, output: ["templateid"]}' | api template.get | jq -r '.[0].templateid // empty')"
 [ -n "$template_id" ] || hive_die "Zabbix has no template \"$template\""
 
-while read -r name ip role; do
+while read -r name ip roles; do
   [ -n "$name" ] || continue
   exists="$(jq -n --arg h "$name" '{filter: {host: [$h]}, output: ["hostid"]}' | api host.get | jq 'length')"
   [ "$exists" = 0 ] || continue
-  group="$hives_group"
-  [ "$role" = repository ] && group="$repository_group"
-  jq -n --arg h "$name" --arg ip "$ip" --arg g "$group" --arg t "$template_id" '{
+  groups=()
+  [[ ",$roles," == *",hives,"* ]] && groups+=("$hives_group")
+  [[ ",$roles," == *",repository,"* ]] && groups+=("$repository_group")
+  [ "${#groups[@]}" -gt 0 ] || hive_die "server $name has no role (hives, repository)"
+  jq -n --arg h "$name" --arg ip "$ip" --arg t "$template_id" --args '{
     host: $h,
     interfaces: [{type: 1, main: 1, useip: 1, ip: $ip, dns: "", port: "10050"}],
-    groups: [{groupid: $g}],
+    groups: [$ARGS.positional[] | {groupid: .}],
     templates: [{templateid: $t}]
-  }' | api host.create >/dev/null
+  }' "${groups[@]}" | api host.create >/dev/null
   hive_changed "registered $name ($ip) in Zabbix"
 done <<<"$HIVE_ZABBIX_HOSTS"
 hive_done
