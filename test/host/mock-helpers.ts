@@ -86,8 +86,11 @@ export function commands(): Recorded[] {
   return [...recorded.values()].filter((r) => r.type === "command:remote:Command");
 }
 
-export function get(name: string): Recorded {
+export function get(name: string): Recorded;
+export function get(name: string, optional: true): Recorded | null;
+export function get(name: string, optional = false): Recorded | null {
   const r = recorded.get(name);
+  if (r === undefined && optional) return null;
   if (r === undefined) throw new Error(`no resource named ${name}; have: ${[...recorded.keys()].join(", ")}`);
   return r;
 }
