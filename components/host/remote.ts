@@ -18,6 +18,7 @@ export const SCRIPTS = {
   "drbd-pool": ["host/scripts/lib.sh", "host/scripts/drbd-pool.sh"],
   "zabbix-agent": ["host/scripts/lib.sh", "host/scripts/zabbix-agent.sh"],
   addon: ["host/scripts/lib.sh", "host/scripts/addon.sh"],
+  users: ["host/scripts/lib.sh", "host/scripts/users.sh"],
   gwbridge: ["host/scripts/lib.sh", "swarm/scripts/gwbridge.sh"],
   "swarm-init": ["host/scripts/lib.sh", "swarm/scripts/swarm-init.sh"],
   "swarm-token": ["swarm/scripts/swarm-token.sh"],

@@ -89,7 +89,15 @@ export function firewallRules(site: Site, host: Host): FirewallRule[] {
   return rules;
 }
 
-/** `/etc/hive/firewall.rules` for `iptables-restore --noflush`: the HIVE-SERVICE chain. */
+function withPrefix(source: string): string {
+  return source.includes("/") ? source : `${source}/32`;
+}
+
+/**
+ * `/etc/hive/firewall.rules` for `iptables-restore --noflush`: the HIVE-SERVICE chain. With
+ * `hive_ssh_source_ips`, new SSH connections are accepted only from those sources (the machine running
+ * the program must be one of them).
+ */
 export function renderFirewallRules(site: Site, host: Host): string {
   const lines = ["*filter", ":HIVE-SERVICE - [0:0]"];
   for (const rule of firewallRules(site, host)) {
@@ -98,6 +106,14 @@ export function renderFirewallRules(site: Site, host: Host): string {
         `-A HIVE-SERVICE -s ${source}/32 -p ${rule.protocol} -m multiport --dports ${rule.ports} -m conntrack --ctstate NEW -m comment --comment hive-${rule.name} -j ACCEPT`,
       );
     }
+  }
+  const sshSources = listVar(host.vars, "hive_ssh_source_ips");
+  if (sshSources.length > 0) {
+    const port = stringVar(host.vars, "hive_sshd_port") ?? "22";
+    for (const source of sshSources) {
+      lines.push(`-A HIVE-SERVICE -s ${withPrefix(source)} -p tcp -m tcp --dport ${port} -m conntrack --ctstate NEW -m comment --comment hive-ssh -j ACCEPT`);
+    }
+    lines.push(`-A HIVE-SERVICE -p tcp -m tcp --dport ${port} -m conntrack --ctstate NEW -m comment --comment hive-ssh-others -j DROP`);
   }
   lines.push("COMMIT");
   return lines.join("\n");
@@ -122,6 +138,58 @@ export function renderFirewallUnit(): string {
     "[Install]",
     "WantedBy=multi-user.target",
   ].join("\n");
+}
+
+/**
+ * The hive block of `/etc/environment`: proxy (`hive_http_proxy`, a proxy the servers reach, as
+ * `host:port` or URL) with no_proxy for every server, and `hive_pip_index_url`/`hive_pip_trusted_host`.
+ * Empty when none is set.
+ */
+export function renderEnvironment(site: Site, host: Host): string {
+  const v = host.vars;
+  const lines: string[] = [];
+  const proxy = stringVar(v, "hive_http_proxy") ?? stringVar(v, "http_proxy");
+  if (proxy !== null) {
+    const url = /^[a-z]+:\/\//.test(proxy) ? proxy : `http://${proxy}`;
+    const noProxy = ["localhost", "127.0.0.1", ...site.hosts.flatMap((h) => [h.name, h.shortName, h.privateIp])].join(",");
+    for (const name of ["http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"]) lines.push(`${name}=${url}`);
+    lines.push(`no_proxy=${noProxy}`, `NO_PROXY=${noProxy}`);
+  }
+  const pipIndex = stringVar(v, "hive_pip_index_url") ?? stringVar(v, "pip_index_url");
+  if (pipIndex !== null) lines.push(`PIP_INDEX_URL=${pipIndex}`);
+  const pipHost = stringVar(v, "hive_pip_trusted_host") ?? stringVar(v, "pip_trusted_host");
+  if (pipHost !== null) lines.push(`PIP_TRUSTED_HOST=${pipHost}`);
+  return lines.join("\n");
+}
+
+/** A mapping variable (e.g. `hive_users`) as plain objects; null when unset or not a mapping. */
+function mappingVar(vars: { readonly [key: string]: Value }, name: string): { readonly [key: string]: Value } | null {
+  const v = vars[name];
+  if (v === null || v === undefined || typeof v !== "object" || Array.isArray(v) || ("kind" in v && v.kind === "secret")) return null;
+  return v as { readonly [key: string]: Value };
+}
+
+/**
+ * Lines `<user> <uid|-> <group> <gid|-> <public key>` from `hive_users` ({user: {uid, group,
+ * id_rsa_pub}}) and `hive_user_groups` ({group: {gid}}); a user without group gets a group named
+ * after it.
+ */
+export function renderUsers(host: Host): string {
+  const users = mappingVar(host.vars, "hive_users");
+  if (users === null) return "";
+  const groups = mappingVar(host.vars, "hive_user_groups") ?? {};
+  return Object.keys(users)
+    .sort()
+    .map((user) => {
+      const u = (mappingVar(users, user) ?? {}) as { readonly [key: string]: Value };
+      const group = typeof u.group === "string" ? u.group : user;
+      const g = mappingVar(groups, group) ?? {};
+      const uid = typeof u.uid === "number" || typeof u.uid === "string" ? String(u.uid) : "-";
+      const gid = typeof g.gid === "number" || typeof g.gid === "string" ? String(g.gid) : "-";
+      const key = typeof u.id_rsa_pub === "string" ? u.id_rsa_pub.trim() : "";
+      return `${user} ${uid} ${group} ${gid} ${key}`.trimEnd();
+    })
+    .join("\n");
 }
 
 /** Global DRBD settings (`/etc/drbd.d/global_common.conf`). */

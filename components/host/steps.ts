@@ -9,7 +9,9 @@ import {
   renderDrbdGlobal,
   renderFirewallRules,
   renderFirewallUnit,
+  renderEnvironment,
   renderHostsBlock,
+  renderUsers,
   renderSshdConf,
   renderZabbixAgentConf,
   stringVar,
@@ -72,6 +74,8 @@ export function hostSteps(site: Site, host: Host, options: HostStepOptions = {})
   if (tz !== null) baseEnv.HIVE_TIMEZONE = tz;
   const locale = stringVar(vars, "hive_locale");
   if (locale !== null) baseEnv.HIVE_LOCALE = locale;
+  const environment = renderEnvironment(site, host);
+  if (environment !== "") baseEnv.HIVE_ENVIRONMENT = environment;
   steps.push(plan({ step: "base", kind: "base", host: on, env: baseEnv }));
   steps.push(plan({ step: "hosts", kind: "hosts", host: on, env: { HIVE_HOSTS_BLOCK: renderHostsBlock(site) }, after: ["base"] }));
   const ntp = listVar(vars, "hive_ntp_servers");
@@ -85,6 +89,8 @@ export function hostSteps(site: Site, host: Host, options: HostStepOptions = {})
       after: ["base"],
     }),
   );
+  const users = renderUsers(host);
+  if (users !== "") steps.push(plan({ step: "users", kind: "users", host: on, env: { HIVE_USERS: users }, after: ["base"] }));
   steps.push(
     plan({ step: "tls", kind: "tls", host: on, env: { HIVE_FQDN: host.name }, inputs: ["HIVE_CA_CERT", "HIVE_CERT"], secrets: ["HIVE_KEY"], after: ["base"] }),
   );

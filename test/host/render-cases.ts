@@ -1,10 +1,12 @@
 // Every rendered file of the host setup for the fixture sites; render.test.ts compares each with its
 // snapshot under __snapshots__ exactly.
-import { colocatedRepoSite, oneHostSite, threeHivesAndRepoSite } from "../helpers/host-site-fixture";
+import { colocatedRepoSite, makeSite, oneHostSite, threeHivesAndRepoSite } from "../helpers/host-site-fixture";
 import {
   renderDaemonJson,
   renderDockerDropIn,
   renderDrbdGlobal,
+  renderEnvironment,
+  renderUsers,
   renderFirewallRules,
   renderFirewallUnit,
   renderHostsBlock,
@@ -24,6 +26,19 @@ import {
 const one = oneHostSite();
 const three = threeHivesAndRepoSite();
 const colo = colocatedRepoSite();
+/** Two servers with users, SSH source restriction and a proxy. */
+const access = makeSite({
+  stage: "staging",
+  hosts: 2,
+  separateRepository: true,
+  vars: {
+    hive_users: { alice: { uid: 2001, group: "ops", id_rsa_pub: "ssh-ed25519 AAAAalice alice@example" }, bob: { id_rsa_pub: "ssh-rsa AAAAbob" } },
+    hive_user_groups: { ops: { gid: 3000 } },
+    hive_ssh_source_ips: ["198.51.100.7", "203.0.113.0/24"],
+    hive_http_proxy: "proxy.example.org:3128",
+    hive_pip_index_url: "https://pypi.example.org/simple",
+  },
+});
 
 export const RENDER_CASES: Record<string, () => string> = {
   "daemon.json": () => renderDaemonJson(three.hosts[0], null),
@@ -48,4 +63,7 @@ export const RENDER_CASES: Record<string, () => string> = {
   "hive-backup.service": () => renderBackupService(three),
   "hive-backup.timer": () => renderBackupTimer(),
   "zabbix-hosts-colocated.txt": () => renderZabbixHosts(colo),
+  "firewall-ssh-sources.rules": () => renderFirewallRules(access, access.hosts[0]),
+  "environment-proxy.txt": () => renderEnvironment(access, access.hosts[0]),
+  "users.txt": () => renderUsers(access.hosts[0]),
 };

@@ -13,7 +13,7 @@ export const STUBBED = [
   "sudo", "sleep", "sshd", "rsyslogd", "rpm", "dpkg-query", "dpkg", "dnf", "apt-get", "add-apt-repository", "systemctl",
   "hostnamectl", "timedatectl", "localectl", "getenforce", "setenforce", "update-ca-trust", "update-ca-certificates", "id",
   "usermod", "lsmod", "modprobe", "blockdev", "blkid", "parted", "pvs", "pvcreate", "vgs", "vgcreate", "lvs", "lvcreate",
-  "htpasswd", "iptables", "iptables-restore", "curl", "docker", "mkdir", "mv",
+  "htpasswd", "iptables", "iptables-restore", "curl", "docker", "mkdir", "mv", "getent", "groupadd", "useradd", "chown",
 ];
 
 const STUB = join(__dirname, "stubs", "stub.sh");

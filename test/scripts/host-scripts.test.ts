@@ -336,3 +336,31 @@ test("addon: runs the project's hook with the host's facts; a failing hook is re
     m.cleanup();
   }
 });
+
+test("users: groups, sudoers, users and their keys, created once", () => {
+  proveIdempotent({
+    kind: "users",
+    os: "el",
+    env: { HIVE_USERS: "alice 2001 ops 3000 ssh-ed25519 AAAAalice alice@example\nbob - bob - ssh-rsa AAAAbob" },
+    setup: (m) => m.stateFile("group", "bob:x:1001:\n"),
+    expect: ["groupadd -g 3000 ops", "useradd -m -u 2001 -g ops alice", "useradd -m -g bob bob", "chown -R alice:ops", "chown -R bob:bob"],
+    failAt: "chown -R bob:bob",
+    check: (m) => {
+      assert.equal(m.read("etc/sudoers.d/hive-ops"), "%ops ALL=(ALL) NOPASSWD: ALL\n");
+      assert.equal(m.read("home/alice/.ssh/authorized_keys"), "ssh-ed25519 AAAAalice alice@example\n");
+    },
+  });
+});
+
+test("base: the proxy and pip settings go into a block of /etc/environment", () => {
+  const env = "http_proxy=http://proxy.example.org:3128\nno_proxy=localhost";
+  proveIdempotent({
+    kind: "base",
+    os: "el",
+    env: { ...baseEnv, HIVE_ENVIRONMENT: env },
+    setup: (m) => m.file("etc/environment", "LANG=C\n"),
+    expect: ["hostnamectl set-hostname"],
+    failAt: "timedatectl set-timezone",
+    check: (m) => assert.equal(m.read("etc/environment"), `LANG=C\n# BEGIN hive environment\n${env}\n# END hive environment\n`),
+  });
+});

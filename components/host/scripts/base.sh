@@ -7,6 +7,7 @@
 #   HIVE_LOCALE    e.g. ja_JP.utf8 (optional)
 #   HIVE_SELINUX   enforcing | permissive | disabled (EL only; default permissive)
 #   HIVE_SSHD_CONF content of /etc/ssh/sshd_config.d/00-hive.conf (required)
+#   HIVE_ENVIRONMENT  lines for the hive block of /etc/environment (proxy, pip index; optional)
 set -euo pipefail
 if ! declare -F hive_changed >/dev/null; then
   # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -57,6 +58,10 @@ if [ "$family" = el ]; then
     setenforce 1
     hive_changed "SELinux enforcing now"
   fi
+fi
+
+if [ -n "${HIVE_ENVIRONMENT:-}" ]; then
+  hive_block_in_file /etc/environment "hive environment" "$HIVE_ENVIRONMENT"
 fi
 
 sshd_unit=sshd

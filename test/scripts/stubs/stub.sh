@@ -134,6 +134,17 @@ case "$cmd" in
     if [ "$1" = 0 ]; then echo Permissive >"$S/selinux"; else echo Enforcing >"$S/selinux"; fi
     ;;
   update-ca-trust | update-ca-certificates) mutate ;;
+  getent) reads && grep "^$2:" "$S/$1" 2>/dev/null ;;
+  groupadd)
+    mutate
+    printf '%s:x:%s:\n' "$(last "$@")" "$([ "$1" = -g ] && echo "$2" || echo 1000)" >>"$S/group"
+    ;;
+  useradd)
+    mutate
+    printf '%s:x:%s\n' "$(last "$@")" "$*" >>"$S/passwd"
+    mkdir -p "$ROOT/home/$(last "$@")"
+    ;;
+  chown) mutate && echo "${*//$ROOT/}" >>"$S/chown.log" ;;
   id) reads && { cat "$S/groups-$2" 2>/dev/null || echo "$2 wheel"; } ;;
   usermod) mutate && echo "$(last "$@") wheel docker" >"$S/groups-$(last "$@")" ;;
   lsmod)
