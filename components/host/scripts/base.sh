@@ -40,7 +40,7 @@ if [ -n "${HIVE_LOCALE:-}" ]; then
   if [ "$family" = el ]; then
     hive_pkg_install "glibc-langpack-${HIVE_LOCALE%%_*}"
   fi
-  if ! localectl status | grep -qF "LANG=$HIVE_LOCALE"; then
+  if ! localectl status | grep -F "LANG=$HIVE_LOCALE" >/dev/null; then
     localectl set-locale "LANG=$HIVE_LOCALE"
     hive_changed "locale $HIVE_LOCALE"
   fi

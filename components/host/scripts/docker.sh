@@ -59,7 +59,7 @@ fi
 hive_apply_restarts
 hive_enable_now docker
 
-if ! id -nG "$HIVE_ADMIN_USER" | tr ' ' '\n' | grep -qx docker; then
+if ! id -nG "$HIVE_ADMIN_USER" | tr ' ' '\n' | grep -x docker >/dev/null; then
   usermod -aG docker "$HIVE_ADMIN_USER"
   hive_changed "added $HIVE_ADMIN_USER to the docker group"
 fi

@@ -29,7 +29,7 @@ fi
 
 hive_install_file /etc/drbd.d/global_common.conf 0644 "$HIVE_DRBD_GLOBAL"
 hive_install_file /etc/modules-load.d/drbd.conf 0644 "drbd"
-if ! lsmod | grep -q '^drbd '; then
+if ! lsmod | grep '^drbd ' >/dev/null; then
   modprobe drbd
   hive_changed "loaded the drbd module"
 fi

@@ -215,3 +215,5 @@ hive_mark_pending() {
 }
 hive_pending() { [ -e "$ROOT/var/lib/hive/pending/$HIVE_STEP-$1" ]; }
 hive_clear_pending() { rm -f "$ROOT/var/lib/hive/pending/$HIVE_STEP-$1"; }
+# (Pipelines into grep use `grep … >/dev/null`, not `grep -q`: with pipefail, grep -q exiting early can
+# fail the writer with SIGPIPE and turn a match into a mismatch.)

@@ -18,7 +18,7 @@ else
 fi
 [ -f "$ROOT$conf" ] || hive_die "$conf not found after installing chrony"
 
-if grep -E '^(pool|server) ' "$ROOT$conf" | grep -qv '# hive$'; then
+if grep -E '^(pool|server) ' "$ROOT$conf" | grep -v '# hive$' >/dev/null; then
   sed -i -E '/# hive$/!s/^((pool|server) .*)/#\1/' "$ROOT$conf"
   hive_changed "commented out the default NTP servers in $conf"
   hive_restart_if_running "$unit"
