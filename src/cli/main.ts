@@ -1,13 +1,22 @@
 // The `hive` command line.
+import { basename } from "node:path";
 import { Command } from "commander";
+import { registerBotCommand } from "./commands/bot";
+import { registerInventory } from "./commands/inventory";
+import { registerValidate } from "./commands/validate";
 
 export function buildProgram(): Command {
   const program = new Command("hive");
   program.description("build and run Docker Swarm sites described by a hive inventory").showHelpAfterError();
+  registerValidate(program);
+  registerInventory(program);
+  registerBotCommand(program);
   return program;
 }
 
-if (require.main === module || process.argv[1]?.endsWith("hive.js")) {
+// Run when started as a program: directly, through bin/hive.js, or through the `hive` link npm/npx create.
+const entry = basename(process.argv[1] ?? "");
+if (require.main === module || entry === "hive.js" || entry === "hive") {
   buildProgram().parseAsync(process.argv).catch((err: unknown) => {
     process.stderr.write(`hive: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);

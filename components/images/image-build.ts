@@ -1,0 +1,181 @@
+// Image builds on the repository server: role folders uploaded once per content, one build command per image.
+import { join, dirname, basename } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import type { Service, Site } from "../../src/inventory/model";
+import { readScript, remoteScript, type HostConnection } from "../services/remote-script";
+import { toInput, type SecretValues } from "../services/values";
+import { directoryHash, imageHash, ImageError, resolveRoles, type RoleDir } from "./image-hash";
+
+/** Where a role folder lives on the repository server (relative to the admin's home): content-addressed. */
+export function remoteRolePath(role: RoleDir): string {
+  return `hive/roles/${role.name}-${role.hash.slice(0, 16)}`;
+}
+
+export interface ImagePlan {
+  readonly service: string;
+  /** `<registry>/image_<svc>`. */
+  readonly repository: string;
+  readonly tag: string;
+  readonly roles: readonly RoleDir[];
+  /** Local folder of a Dockerfile build, and the Dockerfile's name in it. */
+  readonly dockerfile: { readonly dir: string; readonly file: string; readonly hash: string } | null;
+}
+
+/** What to build for a service with a build object; null for pulled images. Pure (reads role files). */
+export function imagePlan(service: Service, site: Site, projectRolesDir: string): ImagePlan | null {
+  const build = service.image.build;
+  if (service.image.kind !== "build" || build === null) return null;
+  const roles = build.dockerfile === null ? resolveRoles(build.roles, projectRolesDir) : [];
+  let dockerfile: ImagePlan["dockerfile"] = null;
+  if (build.dockerfile !== null) {
+    const path = join(site.inventoryDir, build.dockerfile);
+    dockerfile = { dir: dirname(path), file: basename(path), hash: directoryHash(dirname(path)) };
+  }
+  return {
+    service: service.name,
+    repository: service.image.ref,
+    tag: imageHash(build, roles, dockerfile?.hash ?? null),
+    roles,
+    dockerfile,
+  };
+}
+
+export interface BuildSettings {
+  readonly site: Site;
+  readonly ansibleVenv: string;
+}
+
+/** Environment of build-image.sh for a plan (no secrets). Pure. */
+export function buildEnv(service: Service, plan: ImagePlan, settings: BuildSettings): { [name: string]: string } {
+  const build = service.image.build;
+  if (build === null) throw new ImageError(`service "${service.name}" has no build object`);
+  const repo = settings.site.hosts.find((h) => h.name === settings.site.repository);
+  const env: { [name: string]: string } = {
+    HIVE_SERVICE: service.name,
+    HIVE_IMAGE: plan.repository,
+    HIVE_TAG: plan.tag,
+    HIVE_REGISTRY: settings.site.registry,
+  };
+  if (plan.dockerfile !== null) {
+    env.HIVE_DOCKERFILE_DIR = `hive/build/${service.name}-${plan.tag}`;
+    env.HIVE_DOCKERFILE = plan.dockerfile.file;
+    return env;
+  }
+  return {
+    ...env,
+    HIVE_FROM: build.from,
+    HIVE_ROLE_PATHS: plan.roles.map(remoteRolePath).join(":"),
+    HIVE_STANDALONE: build.standalone ? "1" : "0",
+    HIVE_PRIVILEGED: build.privileged ? "1" : "0",
+    HIVE_USER: build.user ?? "",
+    HIVE_WORKDIR: build.workingDir ?? "",
+    HIVE_STOP_SIGNAL: build.stopSignal ?? "",
+    HIVE_ENTRYPOINT: build.entrypoint === null ? "" : JSON.stringify(build.entrypoint),
+    HIVE_COMMAND: build.command === null ? "" : JSON.stringify(build.command),
+    HIVE_EXPOSE: build.expose.join(" "),
+    HIVE_ANSIBLE_VENV: settings.ansibleVenv,
+    HIVE_EXTRA_VARS: JSON.stringify({
+      hive_name: settings.site.name,
+      hive_stage: settings.site.stage,
+      hive_registry: settings.site.registry,
+      hive_repository: settings.site.repository,
+      hive_syslog_address: repo?.privateIp ?? settings.site.repository,
+      hive_syslog_port: 10514,
+    }),
+  };
+}
+
+/** Standard input of build-image.sh: the password line, then `KEY=<base64>` per image environment variable. */
+export function buildStdin(service: Service, registryPassword: pulumi.Input<string>, secrets: SecretValues): pulumi.Output<string> {
+  const env = service.image.build?.env ?? {};
+  const lines = Object.entries(env).map(([k, v]) =>
+    pulumi.output(toInput(v, secrets)).apply((value) => `${k}=${Buffer.from(value, "utf8").toString("base64")}`),
+  );
+  return pulumi.secret(pulumi.all([registryPassword, ...lines]).apply((xs) => xs.join("\n") + "\n"));
+}
+
+export interface RoleUploadsArgs {
+  readonly roles: readonly RoleDir[];
+  readonly connection: pulumi.Input<HostConnection>;
+  readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** Uploads each distinct role folder once to `~/hive/roles/<name>-<hash>` on the repository server. */
+export class RoleUploads extends pulumi.ComponentResource {
+  /** Upload resource by remote path. */
+  public readonly uploads: { readonly [remotePath: string]: pulumi.Resource };
+
+  constructor(name: string, args: RoleUploadsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("hive:images:RoleUploads", name, {}, opts);
+    const dir = new command.remote.Command(
+      `${name}-dir`,
+      { connection: args.connection, create: "mkdir -p hive/roles hive/build" },
+      { parent: this, dependsOn: args.dependsOn },
+    );
+    const uploads: { [path: string]: pulumi.Resource } = {};
+    for (const role of args.roles) {
+      const path = remoteRolePath(role);
+      if (uploads[path]) continue;
+      uploads[path] = new command.remote.CopyToRemote(
+        `${name}-${role.name}`,
+        { connection: args.connection, source: new pulumi.asset.FileArchive(role.dir), remotePath: path, triggers: [role.hash] },
+        { parent: this, dependsOn: [dir] },
+      );
+    }
+    this.uploads = uploads;
+    this.registerOutputs({});
+  }
+}
+
+export interface ImageBuildArgs {
+  readonly service: Service;
+  readonly plan: ImagePlan;
+  readonly settings: BuildSettings;
+  readonly connection: pulumi.Input<HostConnection>;
+  readonly registryPassword: pulumi.Input<string>;
+  readonly secrets: SecretValues;
+  /** Role uploads (and the registry) the build needs. */
+  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * One built image. The build command is replaced (so it runs again) only when the content hash changes; any
+ * other input change (e.g. a rotated registry password) runs the no-op update.
+ */
+export class ImageBuild extends pulumi.ComponentResource {
+  /** `<registry>/image_<svc>:<hash>`, known only after the push. */
+  public readonly imageRef: pulumi.Output<string>;
+
+  constructor(name: string, args: ImageBuildArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("hive:images:ImageBuild", name, {}, opts);
+    const deps = [...args.dependsOn];
+    if (args.plan.dockerfile !== null) {
+      deps.push(
+        new command.remote.CopyToRemote(
+          `${name}-context`,
+          {
+            connection: args.connection,
+            source: new pulumi.asset.FileArchive(args.plan.dockerfile.dir),
+            remotePath: `hive/build/${args.service.name}-${args.plan.tag}`,
+            triggers: [args.plan.tag],
+          },
+          { parent: this, dependsOn: args.dependsOn },
+        ),
+      );
+    }
+    const build = new command.remote.Command(
+      `${name}-build`,
+      {
+        connection: args.connection,
+        create: remoteScript(readScript("images", "build-image.sh"), buildEnv(args.service, args.plan, args.settings)),
+        update: "true",
+        stdin: buildStdin(args.service, args.registryPassword, args.secrets),
+        triggers: [args.plan.tag],
+      },
+      { parent: this, dependsOn: deps },
+    );
+    this.imageRef = build.id.apply(() => `${args.plan.repository}:${args.plan.tag}`);
+    this.registerOutputs({ imageRef: this.imageRef });
+  }
+}

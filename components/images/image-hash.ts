@@ -1,0 +1,78 @@
+// Which role folders an image build uses, and the content hash that tags the image and triggers the build.
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import type { ImageBuild, Value } from "../../src/inventory/model";
+import { sha256 } from "../services/remote-script";
+import { isSecretString } from "../services/values";
+
+/** The built-in roles shipped with hive (`roles/` at the top of this project). */
+export const BUILTIN_ROLES_DIR = join(__dirname, "..", "..", "roles");
+export const BUILTIN_ROLES = ["python-aptk", "hive-syslog", "hive-trust-ca"] as const;
+
+export interface RoleDir {
+  readonly name: string;
+  readonly dir: string;
+  /** sha256 over the role's files (relative path + content), sorted. */
+  readonly hash: string;
+}
+
+export class ImageError extends Error {}
+
+function files(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir).sort()) {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) out.push(...files(path));
+    else out.push(path);
+  }
+  return out;
+}
+
+/** Hash of every file under `dir` (relative names and contents); renaming, editing, adding or removing a file changes it. */
+export function directoryHash(dir: string): string {
+  const h = files(dir).map((f) => `${relative(dir, f)}\0${sha256(readFileSync(f, "latin1"))}`);
+  return sha256(h.join("\n"));
+}
+
+/**
+ * Resolves role names like Ansible's roles_path: the project's `roles/` first (so a project can override a
+ * built-in), then hive's built-ins. A role found nowhere is an error naming both places.
+ */
+export function resolveRoles(roles: readonly string[], projectRolesDir: string, builtinDir: string = BUILTIN_ROLES_DIR): RoleDir[] {
+  return roles.map((name) => {
+    for (const base of [projectRolesDir, builtinDir]) {
+      const dir = join(base, name);
+      if (existsSync(dir) && statSync(dir).isDirectory()) return { name, dir, hash: directoryHash(dir) };
+    }
+    throw new ImageError(`role "${name}" is neither in ${projectRolesDir} nor a built-in role (${BUILTIN_ROLES.join(", ")})`);
+  });
+}
+
+function canonical(v: Value): unknown {
+  // Secrets are hashed by their structure (which secret, where), not by value: the hash is a public image tag.
+  if (isSecretString(v)) return { secret: v.parts.map((p) => (typeof p === "string" ? p : `{${p.secret}}`)) };
+  return v;
+}
+
+/**
+ * The image's content hash (16 hex digits): the build object, the content of every used role and, for a
+ * Dockerfile build, the content of the build context. Roles the image does not use do not count.
+ */
+export function imageHash(build: ImageBuild, roles: readonly RoleDir[], contextHash: string | null = null): string {
+  const doc = {
+    from: build.from,
+    env: Object.fromEntries(Object.entries(build.env).map(([k, v]) => [k, canonical(v)])),
+    stopSignal: build.stopSignal,
+    user: build.user,
+    workingDir: build.workingDir,
+    entrypoint: build.entrypoint,
+    command: build.command,
+    privileged: build.privileged,
+    expose: build.expose,
+    standalone: build.standalone,
+    dockerfile: build.dockerfile,
+    context: contextHash,
+    roles: roles.map((r) => [r.name, r.hash]),
+  };
+  return sha256(JSON.stringify(doc)).slice(0, 16);
+}

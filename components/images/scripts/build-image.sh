@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Builds one service image on the repository server and pushes it to the site registry.
+#
+# Environment (none of it secret):
+#   HIVE_SERVICE        service name (container build_image_<service>, hostname image_<service>)
+#   HIVE_IMAGE          repository without tag, e.g. s-hive3.pdns:5000/image_pdnsdb
+#   HIVE_TAG            content tag
+#   HIVE_REGISTRY       registry address for docker login
+#   HIVE_FROM           base image (roles build)
+#   HIVE_ROLE_PATHS     colon-separated role folders (relative ones are under $HOME), applied in order
+#   HIVE_STANDALONE=1   run the base image's own init (privileged) instead of a sleeping shell
+#   HIVE_PRIVILEGED=1   privileged build container
+#   HIVE_USER, HIVE_WORKDIR, HIVE_STOP_SIGNAL   image settings (empty = keep the base image's)
+#   HIVE_ENTRYPOINT, HIVE_COMMAND               JSON arrays (empty = keep the base image's)
+#   HIVE_EXPOSE         space-separated ports (e.g. "80 53/udp")
+#   HIVE_ANSIBLE_VENV   virtualenv holding ansible-playbook
+#   HIVE_ANSIBLE_CONNECTION  docker connection plugin (default community.docker.docker)
+#   HIVE_EXTRA_VARS     JSON object of variables for the roles
+#   HIVE_DOCKERFILE_DIR, HIVE_DOCKERFILE   build with `docker build` from this context instead of roles
+# Standard input: the registry password on the first line, then one KEY=<base64 value> line per image
+# environment variable (so neither the password nor secret environment values appear in any command line).
+set -euo pipefail
+
+: "${HIVE_SERVICE:?}" "${HIVE_IMAGE:?}" "${HIVE_TAG:?}" "${HIVE_REGISTRY:?}"
+ROOT="${ROOT:-}"
+container="build_image_$HIVE_SERVICE"
+ref="$HIVE_IMAGE:$HIVE_TAG"
+log() { echo "build-image[$HIVE_SERVICE]: $*" >&2; }
+
+IFS= read -r password || true
+env_args=()
+while IFS= read -r line; do
+  [ -n "$line" ] || continue
+  # Split by hand: `read` with IFS='=' would drop a trailing '=' of the base64 padding.
+  env_args+=(-e "${line%%=*}=$(printf '%s' "${line#*=}" | base64 -d)")
+done
+
+printf '%s\n' "$password" | docker login --username hive --password-stdin "$HIVE_REGISTRY" >/dev/null
+unset password
+
+if docker manifest inspect "$ref" >/dev/null 2>&1; then
+  log "$ref is already in the registry"
+  exit 0
+fi
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/hive-build.XXXXXX")"
+cleanup() {
+  docker rm -f "$container" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+if [ -n "${HIVE_DOCKERFILE_DIR:-}" ]; then
+  dir="$HIVE_DOCKERFILE_DIR"
+  case "$dir" in /*) ;; *) dir="$HOME/$dir" ;; esac
+  docker build --pull -t "$ref" -f "$dir/${HIVE_DOCKERFILE:-Dockerfile}" "$dir"
+else
+  : "${HIVE_FROM:?}" "${HIVE_ANSIBLE_VENV:?}"
+  # A container left by an interrupted build must not be reused: its state is unknown.
+  docker rm -f "$container" >/dev/null 2>&1 || true
+  docker pull "$HIVE_FROM" >/dev/null
+  run_args=(--name "$container" --hostname "image_$HIVE_SERVICE" "${env_args[@]}")
+  [ -z "${HIVE_WORKDIR:-}" ] || run_args+=(--workdir "$HIVE_WORKDIR")
+  if [ "${HIVE_STANDALONE:-0}" = 1 ]; then
+    docker run -d --privileged "${run_args[@]}" "$HIVE_FROM" >/dev/null
+  else
+    [ "${HIVE_PRIVILEGED:-0}" != 1 ] || run_args+=(--privileged)
+    docker run -d "${run_args[@]}" --entrypoint /bin/sh "$HIVE_FROM" -c 'trap "exit 0" TERM; while :; do sleep 60 & wait $!; done' >/dev/null
+  fi
+
+  {
+    echo "- hosts: all"
+    echo "  gather_facts: false"
+    echo "  roles:"
+    IFS=':' read -r -a roles <<<"${HIVE_ROLE_PATHS:-}"
+    for role in "${roles[@]}"; do
+      case "$role" in /*) ;; *) role="$HOME/$role" ;; esac
+      echo "    - role: \"$role\""
+    done
+  } >"$work/playbook.yml"
+  printf '%s\n' "${HIVE_EXTRA_VARS:-{\}}" >"$work/vars.json"
+  "$HIVE_ANSIBLE_VENV/bin/ansible-playbook" -i "$container," -c "${HIVE_ANSIBLE_CONNECTION:-community.docker.docker}" \
+    -e "@$work/vars.json" "$work/playbook.yml"
+
+  changes=()
+  if [ "${HIVE_STANDALONE:-0}" != 1 ]; then
+    entrypoint="${HIVE_ENTRYPOINT:-$(docker image inspect --format '{{json .Config.Entrypoint}}' "$HIVE_FROM")}"
+    [ "$entrypoint" != null ] || entrypoint='["/bin/sh","-c","exec \"$@\"","--"]'
+    cmd="${HIVE_COMMAND:-$(docker image inspect --format '{{json .Config.Cmd}}' "$HIVE_FROM")}"
+    [ "$cmd" != null ] || cmd='[]'
+    changes+=(--change "ENTRYPOINT $entrypoint" --change "CMD $cmd")
+  else
+    [ -z "${HIVE_ENTRYPOINT:-}" ] || changes+=(--change "ENTRYPOINT $HIVE_ENTRYPOINT")
+    [ -z "${HIVE_COMMAND:-}" ] || changes+=(--change "CMD $HIVE_COMMAND")
+  fi
+  [ -z "${HIVE_USER:-}" ] || changes+=(--change "USER $HIVE_USER")
+  [ -z "${HIVE_WORKDIR:-}" ] || changes+=(--change "WORKDIR $HIVE_WORKDIR")
+  [ -z "${HIVE_STOP_SIGNAL:-}" ] || changes+=(--change "STOPSIGNAL $HIVE_STOP_SIGNAL")
+  for port in ${HIVE_EXPOSE:-}; do changes+=(--change "EXPOSE $port"); done
+
+  docker stop "$container" >/dev/null
+  docker commit "${changes[@]}" "$container" "$ref" >/dev/null
+fi
+
+docker tag "$ref" "$HIVE_IMAGE:latest"
+docker push "$ref" >/dev/null
+docker push "$HIVE_IMAGE:latest" >/dev/null
+log "pushed $ref"

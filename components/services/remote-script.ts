@@ -1,0 +1,47 @@
+// How a script file becomes the command text of a `command.remote.Command`.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { createHash } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
+
+/** SSH access to a server, as the infrastructure layer gives it (the shape of command's ConnectionArgs). */
+export interface HostConnection {
+  readonly host: pulumi.Input<string>;
+  readonly user: pulumi.Input<string>;
+  /** Secret: keep it a secret Output when passing it in. */
+  readonly privateKey: pulumi.Input<string>;
+}
+
+export function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Reads a script shipped with the components (`components/<module>/scripts/<file>`). */
+export function readScript(module: string, file: string): string {
+  return readFileSync(join(__dirname, "..", module, "scripts", file), "utf8");
+}
+
+const EOF_MARK = "HIVE_SCRIPT_EOF";
+
+/**
+ * The command text: the script with an `export` header for its parameters, passed to `bash -c` (under
+ * `sudo -n` when it needs root). Using `bash -c` instead of `bash -s` keeps the command's stdin free, so
+ * secrets go in through stdin and never into the command text or the environment header.
+ * Parameters must not be secret: the text is stored in the state and shown in previews.
+ */
+export function remoteScript(script: string, env: { readonly [name: string]: string }, opts: { sudo?: boolean } = {}): string {
+  if (script.split("\n").includes(EOF_MARK)) throw new Error(`script contains the line ${EOF_MARK}`);
+  const header = Object.entries(env)
+    .map(([k, v]) => {
+      if (!/^[A-Z_][A-Z0-9_]*$/.test(k)) throw new Error(`bad environment variable name ${k}`);
+      return `export ${k}=${shellQuote(v)}`;
+    })
+    .join("\n");
+  const body = script.startsWith("#!") ? script.slice(script.indexOf("\n") + 1) : script;
+  const runner = opts.sudo ? "sudo -n bash -c" : "bash -c";
+  return `${runner} "$(cat <<'${EOF_MARK}'\n${header}\n${body.replace(/\n+$/, "")}\n${EOF_MARK}\n)"`;
+}
+
+export function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}

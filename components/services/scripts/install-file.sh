@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs one generated file on the repository server and restarts a unit when it changed; HIVE_ACTION=delete
+# removes it. Writes nothing when the content is already there.
+#
+# Environment: HIVE_FILE_PATH, HIVE_FILE_CONTENT, HIVE_FILE_MODE (default 0644), HIVE_RESTART_UNIT (optional),
+#              ROOT (prefix for file paths, tests), HIVE_ACTION (create|delete)
+set -euo pipefail
+
+: "${HIVE_FILE_PATH:?}"
+ROOT="${ROOT:-}"
+path="$ROOT$HIVE_FILE_PATH"
+
+restart() {
+  if [ -n "${HIVE_RESTART_UNIT:-}" ] && systemctl is-active "$HIVE_RESTART_UNIT" >/dev/null 2>&1; then
+    systemctl restart "$HIVE_RESTART_UNIT"
+  fi
+}
+
+if [ "${HIVE_ACTION:-create}" = delete ]; then
+  if [ -e "$path" ]; then
+    rm -f "$path"
+    restart
+  fi
+  exit 0
+fi
+
+: "${HIVE_FILE_CONTENT?}"
+# Command substitution drops trailing newlines on both sides, so the comparison is exact line-wise.
+want="$(printf '%s' "$HIVE_FILE_CONTENT")"
+if [ -f "$path" ] && [ "$(cat "$path")" = "$want" ]; then
+  exit 0
+fi
+mkdir -p "$(dirname "$path")"
+printf '%s\n' "$want" >"$path.hive-new"
+chmod "${HIVE_FILE_MODE:-0644}" "$path.hive-new"
+mv "$path.hive-new" "$path"
+restart

@@ -1,0 +1,86 @@
+// initialize_roles: run once per content (image + roles) inside a running task of the service.
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import type { Service, Site } from "../../src/inventory/model";
+import { remoteRolePath } from "../images/image-build";
+import type { RoleDir } from "../images/image-hash";
+import { readScript, remoteScript, type HostConnection } from "./remote-script";
+
+/** Environment of init-service.sh. Pure. */
+export function initEnv(service: Service, site: Site, roles: readonly RoleDir[], ansibleVenv: string): { [name: string]: string } {
+  return {
+    HIVE_SERVICE: service.name,
+    HIVE_DOMAIN: site.name,
+    HIVE_FIRST_HIVE: site.firstHive,
+    HIVE_ROLE_PATHS: roles.map(remoteRolePath).join(":"),
+    HIVE_ANSIBLE_VENV: ansibleVenv,
+    HIVE_EXTRA_VARS: JSON.stringify({ hive_name: site.name, hive_stage: site.stage, hive_service: service.name }),
+  };
+}
+
+export interface ServiceInitArgs {
+  readonly service: Service;
+  readonly site: Site;
+  readonly roles: readonly RoleDir[];
+  readonly ansibleVenv: string;
+  /** The service's image reference (its content tag changes when the image changes). */
+  readonly image: pulumi.Input<string>;
+  readonly connection: pulumi.Input<HostConnection>;
+  /** The SwarmService and the role uploads. */
+  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * Runs on the repository server (where the roles and Ansible are). `triggers` = image reference + role hashes:
+ * a new image or changed roles replace the command, so it runs again; nothing else reruns it (`update` is a no-op).
+ */
+export class ServiceInit extends pulumi.ComponentResource {
+  constructor(name: string, args: ServiceInitArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("hive:services:ServiceInit", name, {}, opts);
+    new command.remote.Command(
+      `${name}-run`,
+      {
+        connection: args.connection,
+        create: remoteScript(readScript("services", "init-service.sh"), initEnv(args.service, args.site, args.roles, args.ansibleVenv)),
+        update: "true",
+        triggers: [args.image, ...args.roles.map((r) => `${r.name}:${r.hash}`)],
+      },
+      { parent: this, dependsOn: args.dependsOn },
+    );
+    this.registerOutputs({});
+  }
+}
+
+export interface RepositoryFileArgs {
+  readonly connection: pulumi.Input<HostConnection>;
+  readonly path: string;
+  readonly content: string;
+  readonly mode?: string;
+  readonly restartUnit?: string;
+  readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** Command texts of install-file.sh for one file. Pure. */
+export function installFileCommands(a: { path: string; content: string; mode?: string; restartUnit?: string }): { create: string; delete: string } {
+  const script = readScript("services", "install-file.sh");
+  const common = { HIVE_FILE_PATH: a.path, ...(a.restartUnit ? { HIVE_RESTART_UNIT: a.restartUnit } : {}) };
+  return {
+    create: remoteScript(script, { ...common, HIVE_FILE_CONTENT: a.content, HIVE_FILE_MODE: a.mode ?? "0644" }, { sudo: true }),
+    delete: remoteScript(script, { ...common, HIVE_ACTION: "delete" }, { sudo: true }),
+  };
+}
+
+/** One generated file on the repository server (backup functions, rsyslog rules). */
+export class RepositoryFile extends pulumi.ComponentResource {
+  constructor(name: string, args: RepositoryFileArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("hive:services:RepositoryFile", name, {}, opts);
+    const texts = installFileCommands(args);
+    new command.remote.Command(
+      `${name}-install`,
+      { connection: args.connection, create: texts.create, update: texts.create, delete: texts.delete },
+      // Replacing (a changed connection) must not end with the old command's delete removing the new file.
+      { parent: this, dependsOn: args.dependsOn, deleteBeforeReplace: true },
+    );
+    this.registerOutputs({});
+  }
+}

@@ -1,0 +1,152 @@
+// The real StackRunner: the Pulumi Automation API over the project's own Pulumi.yaml (a local
+// program; the `pulumi` CLI runs it in its own language-host process).
+import { mkdirSync } from "node:fs";
+import * as path from "node:path";
+import { LocalWorkspace, type OutputMap, type Stack } from "@pulumi/pulumi/automation";
+import { publicOutputs, stringLeaves } from "./redact";
+import type { PublicOutputs, RunOptions, RunResult, StackRunner } from "./types";
+
+export interface LocalRunnerOptions {
+  /** The folder holding Pulumi.yaml; default: the repository root. */
+  workDir?: string;
+  /** State backend; default PULUMI_BACKEND_URL, else file://<workDir>/.pulumi-state. */
+  backendUrl?: string;
+  /** Extra environment for the pulumi CLI (e.g. PULUMI_CONFIG_PASSPHRASE_FILE). */
+  env?: Record<string, string>;
+}
+
+export const PROJECT_ROOT = path.resolve(__dirname, "../..");
+
+/** The state backend: explicit option, then PULUMI_BACKEND_URL, then a folder inside the project. */
+export function resolveBackendUrl(workDir: string, explicit?: string, env = process.env): string {
+  return explicit ?? env.PULUMI_BACKEND_URL ?? `file://${path.join(workDir, ".pulumi-state")}`;
+}
+
+/** Splits CLI output chunks into whole lines; the last partial line is kept until flush(). */
+export function lineSplitter(emit: (line: string) => void): { push(chunk: string): void; flush(): void } {
+  let pending = "";
+  return {
+    push(chunk) {
+      const parts = (pending + chunk).split(/\r?\n/);
+      pending = parts.pop() ?? "";
+      for (const line of parts) emit(line);
+    },
+    flush() {
+      if (pending !== "") emit(pending);
+      pending = "";
+    },
+  };
+}
+
+export class LocalStackRunner implements StackRunner {
+  private readonly workDir: string;
+  private readonly envVars: Record<string, string>;
+
+  constructor(options: LocalRunnerOptions = {}) {
+    this.workDir = path.resolve(options.workDir ?? PROJECT_ROOT);
+    const backend = resolveBackendUrl(this.workDir, options.backendUrl);
+    this.envVars = { PULUMI_BACKEND_URL: backend, ...(options.env ?? {}) };
+  }
+
+  /** The stage's stack; `create: false` for reads, so that looking never creates a stack. */
+  private async stack(stage: string, opts: { withPlan?: boolean; create?: boolean } = {}): Promise<Stack> {
+    if (this.envVars.PULUMI_BACKEND_URL.startsWith("file://")) {
+      const dir = this.envVars.PULUMI_BACKEND_URL.slice("file://".length).split("?")[0];
+      mkdirSync(dir, { recursive: true });
+    }
+    const args = { stackName: stage, workDir: this.workDir };
+    // Older CLIs hid update plans behind experimental mode (and saved empty plans without it).
+    const envVars = opts.withPlan ? { ...this.envVars, PULUMI_EXPERIMENTAL: "true" } : this.envVars;
+    const wsOpts = { workDir: this.workDir, envVars };
+    return opts.create === false ? LocalWorkspace.selectStack(args, wsOpts) : LocalWorkspace.createOrSelectStack(args, wsOpts);
+  }
+
+  /** Options shared by every operation; stdout and stderr both reach onOutput as whole lines. */
+  private static common(opts: RunOptions) {
+    const emit = (line: string) => opts.onOutput?.(line);
+    const stdout = lineSplitter(emit);
+    const stderr = lineSplitter(emit);
+    return {
+      flush: () => {
+        stdout.flush();
+        stderr.flush();
+      },
+      options: {
+        onOutput: (chunk: string) => stdout.push(chunk),
+        onError: (chunk: string) => stderr.push(chunk),
+        onEvent: opts.onEvent as ((e: object) => void) | undefined,
+        target: opts.targets,
+        message: opts.message,
+        signal: opts.signal,
+      },
+    };
+  }
+
+  async preview(stage: string, opts: RunOptions): Promise<RunResult> {
+    const stack = await this.stack(stage, { withPlan: opts.planFile !== undefined });
+    const { options, flush } = LocalStackRunner.common(opts);
+    try {
+      const res = opts.destroy ? await stack.previewDestroy(options) : await stack.preview({ ...options, plan: opts.planFile });
+      return { status: "succeeded", changes: { ...res.changeSummary } };
+    } finally {
+      flush();
+    }
+  }
+
+  async up(stage: string, opts: RunOptions): Promise<RunResult> {
+    const stack = await this.stack(stage, { withPlan: opts.planFile !== undefined });
+    const { options, flush } = LocalStackRunner.common(opts);
+    try {
+      const res = await stack.up({ ...options, plan: opts.planFile });
+      return { status: "succeeded", changes: { ...res.summary.resourceChanges }, outputs: publicOutputs(res.outputs) };
+    } finally {
+      flush();
+    }
+  }
+
+  async refresh(stage: string, opts: RunOptions): Promise<RunResult> {
+    const stack = await this.stack(stage);
+    const { options, flush } = LocalStackRunner.common(opts);
+    try {
+      const res = await stack.refresh(options);
+      return { status: "succeeded", changes: { ...res.summary.resourceChanges }, outputs: publicOutputs(await stack.outputs()) };
+    } finally {
+      flush();
+    }
+  }
+
+  async destroy(stage: string, opts: RunOptions): Promise<RunResult> {
+    const stack = await this.stack(stage);
+    const { options, flush } = LocalStackRunner.common(opts);
+    try {
+      const res = await stack.destroy(options);
+      return { status: "succeeded", changes: { ...res.summary.resourceChanges } };
+    } finally {
+      flush();
+    }
+  }
+
+  async outputs(stage: string): Promise<PublicOutputs> {
+    return publicOutputs(await (await this.stack(stage, { create: false })).outputs());
+  }
+
+  async secretValues(stage: string): Promise<string[]> {
+    const stack = await this.stack(stage);
+    const outputs: OutputMap = await stack.outputs();
+    const config = await stack.getAllConfig();
+    return [
+      ...Object.values(outputs).filter((o) => o.secret).flatMap((o) => stringLeaves(o.value)),
+      ...Object.values(config).filter((c) => c.secret).flatMap((c) => stringLeaves(c.value)),
+    ];
+  }
+
+  async cancel(stage: string): Promise<void> {
+    // `pulumi cancel` also removes a DIY backend's stale lock files.
+    await (await this.stack(stage, { create: false })).cancel();
+  }
+}
+
+/** Worker entry point convention (see RunnerSpec). */
+export function createRunner(options?: LocalRunnerOptions): StackRunner {
+  return new LocalStackRunner(options ?? {});
+}

@@ -1,0 +1,87 @@
+// The Automation API runner against a stand-in pulumi CLI (fixtures/pulumi-stub.sh): proves the
+// commands and flags it issues (plan files, targets, backend), that events and output arrive
+// redacted, and that secret outputs are masked. The real engine is exercised by the e2e suite.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { LocalStackRunner } from "../../src/automation/local";
+import { runOperation } from "../../src/automation/run";
+
+const STUB = path.join(__dirname, "fixtures/pulumi-stub.sh");
+
+function setup() {
+  const dir = mkdtempSync(path.join(tmpdir(), "hive-local-runner-"));
+  mkdirSync(path.join(dir, "bin"));
+  symlinkSync(STUB, path.join(dir, "bin", "pulumi"));
+  mkdirSync(path.join(dir, "project"));
+  writeFileSync(path.join(dir, "project", "Pulumi.yaml"), "name: stubbed\nruntime: nodejs\n");
+  const log = path.join(dir, "calls.log");
+  writeFileSync(log, "");
+  process.env.PATH = `${path.join(dir, "bin")}:${process.env.PATH}`;
+  process.env.PULUMI_STUB_LOG = log;
+  process.env.PULUMI_HOME = path.join(dir, "pulumi-home");
+  delete process.env.PULUMI_BACKEND_URL;
+  const calls = () =>
+    readFileSync(log, "utf8")
+      .split("\n")
+      .filter((l) => l.startsWith("CALL"))
+      .map((l) => l.split("\t").slice(1));
+  return { dir, calls, project: path.join(dir, "project") };
+}
+
+test("preview saves a plan, up applies it; events and output are redacted; outputs masked", async () => {
+  const { dir, calls, project } = setup();
+  try {
+    const runner = new LocalStackRunner({ workDir: project });
+    const backend = `backend=file://${path.join(project, ".pulumi-state")}`;
+    const seen: [string, unknown][] = [];
+    const planFile = path.join(dir, "plan.json");
+    const preview = await runOperation(runner, "preview", "staging", {
+      planFile,
+      targets: ["urn:pulumi:staging::stubbed::hive:swarm:SwarmCluster::swarm"],
+      onEvent: (e) => seen.push(["event", e]),
+      onOutput: (l) => seen.push(["output", l]),
+    });
+    assert.deepEqual(preview, { status: "succeeded", changes: { same: 2, update: 1 } });
+    assert.deepEqual(seen.filter(([k]) => k === "output"), [
+      ["output", "Previewing update (stub):"],
+      ["output", "  ~ password = [secret]"],
+    ]);
+    const diag = seen.map(([, e]) => e as { diagnosticEvent?: { message: string } }).find((e) => e.diagnosticEvent);
+    assert.equal(diag?.diagnosticEvent?.message, "uses [secret]");
+    assert.equal(readFileSync(planFile, "utf8"), '{"resourcePlans":{}}\n');
+
+    const previewCall = calls().find((c) => c[0] === "preview")!;
+    assert.equal(previewCall[previewCall.indexOf("--save-plan") + 1], planFile);
+    assert.equal(previewCall[previewCall.indexOf("--target") + 1], "urn:pulumi:staging::stubbed::hive:swarm:SwarmCluster::swarm");
+    assert.equal(previewCall.at(-1), `ENV ${backend} experimental=true`);
+
+    const up = await runOperation(runner, "up", "staging", { planFile });
+    assert.deepEqual(up, { status: "succeeded", changes: { same: 2, update: 1 }, outputs: { registryPassword: "[secret]", site: "pdns" } });
+    const upCall = calls().find((c) => c[0] === "up")!;
+    assert.equal(upCall[upCall.indexOf("--plan") + 1], planFile);
+    assert.equal(upCall.at(-1), `ENV ${backend} experimental=true`);
+
+    const errLines: string[] = [];
+    const missing = await runOperation(runner, "up", "staging", { planFile: path.join(dir, "none.json"), onOutput: (l) => errLines.push(l) });
+    assert.equal(missing.status, "failed");
+    assert.deepEqual(errLines, [`error: could not read plan ${path.join(dir, "none.json")}`], "stderr lines are streamed too");
+    assert.match(missing.error ?? "", /could not read plan/);
+
+    const before = calls().length;
+    assert.deepEqual(await runner.outputs("staging"), { registryPassword: "[secret]", site: "pdns" });
+    await runner.cancel("staging");
+    const reads = calls().slice(before).filter((c) => c[0] === "stack" && c[1] === "select");
+    assert.equal(reads.length, 2);
+    assert.ok(reads.every((c) => !c.includes("--create")), "reading outputs or cancelling never creates a stack");
+    const cancel = calls().find((c) => c[0] === "cancel")!;
+    assert.ok(cancel.includes("--yes"), cancel.join(" "));
+    const refresh = await runOperation(runner, "refresh", "staging", {});
+    assert.equal(refresh.status, "succeeded");
+    assert.equal(calls().find((c) => c[0] === "refresh")!.at(-1), `ENV ${backend} experimental=`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,72 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { createRedactor, publicOutputs, stringLeaves } from "../../src/automation/redact";
+import { runOperation } from "../../src/automation/run";
+import { lineSplitter, resolveBackendUrl } from "../../src/automation/local";
+import { ScriptedStackRunner } from "../../src/automation/scripted";
+
+test("publicOutputs masks secret outputs and keeps the rest, sorted by name", () => {
+  assert.deepEqual(
+    publicOutputs({ b: { value: { user: "u", pass: "p" }, secret: true }, a: { value: [1, 2], secret: false } }),
+    { a: [1, 2], b: "[secret]" },
+  );
+});
+
+test("stringLeaves collects every scalar of a nested value", () => {
+  assert.deepEqual(stringLeaves({ a: ["x", { b: 7 }], c: true, d: null }), ["x", "7", "true"]);
+});
+
+test("createRedactor masks every occurrence, longest secret first, in strings and nested values", () => {
+  const redact = createRedactor(["hunter2-long", "hunter2", "abc"]);
+  assert.equal(redact("pw=hunter2-long and hunter2, abc"), "pw=[secret] and [secret], abc");
+  assert.deepEqual(redact({ m: ["x hunter2 y", 3], n: { o: "hunter2hunter2" } }), { m: ["x [secret] y", 3], n: { o: "[secret][secret]" } });
+  assert.equal(createRedactor([])("hunter2"), "hunter2");
+});
+
+test("property: no secret survives redaction", () => {
+  // Secrets drawn without the mask's characters, so the mask itself cannot spell one.
+  const secret = fc.stringMatching(/^[0-9A-Z]{4,12}$/);
+  fc.assert(
+    fc.property(fc.array(secret, { minLength: 1, maxLength: 4 }), fc.array(fc.string()), (secrets, filler) => {
+      const text = filler.map((f, i) => f + secrets[i % secrets.length]).join("|") + secrets.join("");
+      const out = createRedactor(secrets)(text);
+      for (const s of secrets) assert.ok(!out.includes(s), `${s} survived in ${out}`);
+    }),
+  );
+});
+
+test("lineSplitter emits whole lines across chunks and the rest on flush", () => {
+  const lines: string[] = [];
+  const s = lineSplitter((l) => lines.push(l));
+  s.push("a\nb");
+  s.push("c\r\n\nd");
+  assert.deepEqual(lines, ["a", "bc", ""]);
+  s.flush();
+  assert.deepEqual(lines, ["a", "bc", "", "d"]);
+});
+
+test("resolveBackendUrl: explicit, then PULUMI_BACKEND_URL, then a folder in the project", () => {
+  assert.equal(resolveBackendUrl("/p", "s3://b", { PULUMI_BACKEND_URL: "file:///x" }), "s3://b");
+  assert.equal(resolveBackendUrl("/p", undefined, { PULUMI_BACKEND_URL: "file:///x" }), "file:///x");
+  assert.equal(resolveBackendUrl("/p", undefined, {}), "file:///p/.pulumi-state");
+});
+
+test("runOperation redacts events, output, results and errors, and reports aborts as cancelled", async () => {
+  const runner = new ScriptedStackRunner({
+    outputs: { key: { value: "private-key-material", secret: true } },
+    secretConfig: ["config-secret"],
+    steps: { up: [{ event: { text: "uses private-key-material" } }, { output: "config-secret here" }] },
+    fail: { refresh: "refresh failed near config-secret" },
+    waitForAbort: ["destroy"],
+  });
+  const seen: unknown[] = [];
+  const up = await runOperation(runner, "up", "s", { onEvent: (e) => seen.push(e), onOutput: (l) => seen.push(l) });
+  assert.deepEqual(seen, [{ text: "uses [secret]" }, "[secret] here"]);
+  assert.deepEqual(up, { status: "succeeded", changes: { same: 1 }, outputs: { key: "[secret]" } });
+  assert.deepEqual(await runOperation(runner, "refresh", "s", {}), { status: "failed", error: "refresh failed near [secret]" });
+  const controller = new AbortController();
+  const pending = runOperation(runner, "destroy", "s", { signal: controller.signal });
+  controller.abort();
+  assert.deepEqual(await pending, { status: "cancelled", error: "update cancelled" });
+});

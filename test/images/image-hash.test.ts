@@ -1,0 +1,100 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync, renameSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { imagePlan, buildEnv } from "../../components/images/image-build";
+import { imageHash, resolveRoles, BUILTIN_ROLES_DIR } from "../../components/images/image-hash";
+import { stagingSite } from "../helpers/services-site-fixture";
+
+function projectRoles(): string {
+  const dir = mkdtempSync(join(tmpdir(), "hive-roles-"));
+  cpSync(join(__dirname, "../services/fixtures/roles"), dir, { recursive: true });
+  return dir;
+}
+
+const site = stagingSite();
+const pdnsdb = site.services.find((s) => s.name === "pdnsdb")!;
+const tagOf = (dir: string) => imagePlan(pdnsdb, site, dir)!.tag;
+
+test("the tag is stable for the same content", () => {
+  const a = projectRoles();
+  const b = projectRoles();
+  assert.equal(tagOf(a), tagOf(b));
+  assert.match(tagOf(a), /^[0-9a-f]{16}$/);
+});
+
+test("editing, adding or renaming a file of a used role changes the tag", () => {
+  const dir = projectRoles();
+  const before = tagOf(dir);
+  writeFileSync(join(dir, "powerdns-initdb/tasks/main.yml"), "---\n- name: changed\n  ansible.builtin.debug:\n");
+  const edited = tagOf(dir);
+  assert.notEqual(edited, before);
+  mkdirSync(join(dir, "powerdns-initdb/files"));
+  writeFileSync(join(dir, "powerdns-initdb/files/schema.sql"), "create table x (id int);\n");
+  const added = tagOf(dir);
+  assert.notEqual(added, edited);
+  renameSync(join(dir, "powerdns-initdb/files/schema.sql"), join(dir, "powerdns-initdb/files/schema2.sql"));
+  assert.notEqual(tagOf(dir), added);
+});
+
+test("changing a role the image does not use leaves the tag alone", () => {
+  const dir = projectRoles();
+  const before = tagOf(dir);
+  writeFileSync(join(dir, "proxy-configure/tasks/main.yml"), "---\n- name: other\n  ansible.builtin.debug:\n");
+  assert.equal(tagOf(dir), before);
+});
+
+test("changing the build object changes the tag", () => {
+  const dir = projectRoles();
+  const roles = resolveRoles(["python-aptk"], dir);
+  const build = pdnsdb.image.build!;
+  const base = imageHash(build, roles);
+  assert.notEqual(imageHash({ ...build, from: "mariadb:10.5" }, roles), base);
+  assert.notEqual(imageHash({ ...build, env: { A: "1" } }, roles), base);
+  assert.notEqual(imageHash({ ...build, expose: ["3306"] }, roles), base);
+});
+
+test("project roles shadow built-ins; a missing role names both places", () => {
+  const dir = projectRoles();
+  assert.equal(resolveRoles(["python-aptk"], dir)[0].dir, join(BUILTIN_ROLES_DIR, "python-aptk"));
+  mkdirSync(join(dir, "python-aptk/tasks"), { recursive: true });
+  writeFileSync(join(dir, "python-aptk/tasks/main.yml"), "---\n[]\n");
+  assert.equal(resolveRoles(["python-aptk"], dir)[0].dir, join(dir, "python-aptk"));
+  assert.throws(() => resolveRoles(["nope"], dir), {
+    message: `role "nope" is neither in ${dir} nor a built-in role (python-aptk, hive-syslog, hive-trust-ca)`,
+  });
+});
+
+test("pulled images have no plan; the build environment of pdnsdb", () => {
+  assert.equal(imagePlan(site.services.find((s) => s.name === "powerdns")!, site, projectRoles()), null);
+  const dir = projectRoles();
+  const plan = imagePlan(pdnsdb, site, dir)!;
+  const env = buildEnv(pdnsdb, plan, { site, ansibleVenv: "/opt/hive/ansible" });
+  const [aptk, initdb] = plan.roles;
+  assert.deepEqual(env, {
+    HIVE_SERVICE: "pdnsdb",
+    HIVE_IMAGE: "s-hive3.pdns:5000/image_pdnsdb",
+    HIVE_TAG: plan.tag,
+    HIVE_REGISTRY: "s-hive3.pdns:5000",
+    HIVE_FROM: "mariadb:10.4",
+    HIVE_ROLE_PATHS: `hive/roles/python-aptk-${aptk.hash.slice(0, 16)}:hive/roles/powerdns-initdb-${initdb.hash.slice(0, 16)}`,
+    HIVE_STANDALONE: "0",
+    HIVE_PRIVILEGED: "0",
+    HIVE_USER: "",
+    HIVE_WORKDIR: "",
+    HIVE_STOP_SIGNAL: "",
+    HIVE_ENTRYPOINT: "",
+    HIVE_COMMAND: "",
+    HIVE_EXPOSE: "",
+    HIVE_ANSIBLE_VENV: "/opt/hive/ansible",
+    HIVE_EXTRA_VARS: JSON.stringify({
+      hive_name: "pdns",
+      hive_stage: "staging",
+      hive_registry: "s-hive3.pdns:5000",
+      hive_repository: "s-hive3.pdns",
+      hive_syslog_address: "192.168.0.6",
+      hive_syslog_port: 10514,
+    }),
+  });
+});

@@ -1,0 +1,49 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { initEnv } from "../../components/services/service-init";
+import { resolveRoles } from "../../components/images/image-hash";
+import { stagingSite } from "../helpers/services-site-fixture";
+import { newScriptEnv, runScript } from "../volumes/run-script";
+
+const script = join(__dirname, "../../components/services/scripts/init-service.sh");
+const stubs = [join(__dirname, "../images/stubs")];
+const site = stagingSite();
+const powerdns = site.services.find((s) => s.name === "powerdns")!;
+const roles = resolveRoles(powerdns.initializeRoles, join(__dirname, "fixtures", "roles"));
+const env: Record<string, string> = { ...initEnv(powerdns, site, roles, join(__dirname, "../images/venv")), HIVE_WAIT_TRIES: "2", HIVE_WAIT_SECONDS: "0" };
+
+test("runs the roles in the first running task, on that task's node", () => {
+  const se = newScriptEnv();
+  writeFileSync(
+    join(se.state, "service-ps"),
+    "powerdns.1.oldtask@s-hive2 Preparing\npowerdns.1.abc123@s-hive1 Running\npowerdns.2.def456@s-hive0 Running\n",
+  );
+  const r = runScript(script, se, env, { stubDirs: stubs });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(
+    r.calls[0],
+    "docker -H tcp://s-hive0.pdns:2376 --tlsverify service ps --no-trunc --filter desired-state=running --format {{.Name}}.{{.ID}}@{{.Node}} {{.CurrentState}} powerdns",
+  );
+  assert.match(
+    r.calls[1],
+    /^ansible-playbook -i powerdns\.1\.abc123, -c community\.docker\.docker -e ansible_docker_extra_args='-H tcp:\/\/s-hive1\.pdns:2376 --tlsverify' -e @\/.*\/vars\.json \/.*\/playbook\.yml$/,
+  );
+  assert.equal(r.calls.length, 2);
+  const paths = env.HIVE_ROLE_PATHS.split(":");
+  assert.equal(
+    readFileSync(join(se.state, "last-playbook.yml"), "utf8"),
+    `- hosts: all\n  gather_facts: false\n  roles:\n    - role: "${se.root}/${paths[0]}"\n    - role: "${se.root}/${paths[1]}"\n`,
+  );
+});
+
+test("no running task: waits, then fails with a hint and runs no role", () => {
+  const se = newScriptEnv();
+  writeFileSync(join(se.state, "service-ps"), "powerdns.1.x@s-hive0 Starting\n");
+  const r = runScript(script, se, env, { stubDirs: stubs });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /no running task after waiting/);
+  assert.equal(r.calls.filter((c) => c.startsWith("ansible-playbook")).length, 0);
+  assert.equal(r.calls.length, 2);
+});

@@ -1,0 +1,40 @@
+// Reading the previous ledger from the stack's own outputs, under the mock runtime.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+
+let stored: Record<string, unknown> = { allocations: { ports: { web80: 61001 }, minors: { data: 2 } } };
+
+test("readPreviousLedger reads `allocations` through a reference to this very stack", async () => {
+  const seen: { type: string; name: string; inputs: Record<string, unknown> }[] = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        seen.push({ type: args.type, name: args.name, inputs: args.inputs });
+        if (args.type === "pulumi:pulumi:StackReference") {
+          return { id: String(args.inputs.name), state: { name: args.inputs.name, outputs: stored, secretOutputNames: [] } };
+        }
+        return { id: `${args.name}-id`, state: args.inputs };
+      },
+      call(args) {
+        return args.inputs;
+      },
+    },
+    "hive",
+    "staging",
+    false,
+    "acme",
+  );
+  const { readPreviousLedger } = await import("../../components/services/ledger");
+  assert.deepEqual(await readPreviousLedger(), { ports: { web80: 61001 }, minors: { data: 2 } });
+  assert.deepEqual(
+    seen.map((s) => [s.type, s.name, s.inputs.name]),
+    [["pulumi:pulumi:StackReference", "hive-previous-ledger", "acme/hive/staging"]],
+  );
+});
+
+test("a stack never deployed has no allocations output: the ledger starts empty", async () => {
+  stored = {};
+  const { readPreviousLedger } = await import("../../components/services/ledger");
+  assert.deepEqual(await readPreviousLedger(), { ports: {}, minors: {} });
+});
