@@ -3,7 +3,7 @@
 // Nothing touches the real system: file paths go under ROOT, tools are the stubs in ./stubs.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, lstatSync, readlinkSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, lstatSync, readlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import assert from "node:assert/strict";
@@ -17,6 +17,23 @@ export const STUBBED = [
 ];
 
 const STUB = join(__dirname, "stubs", "stub.sh");
+
+/**
+ * The only real programs on a simulated machine's PATH: tools that read or write the files they are
+ * given (all under ROOT or the stub state). Any other program a script calls is "command not found",
+ * so a new script cannot touch the real system from a test.
+ */
+export const REAL_TOOLS = [
+  "bash", "env", "cat", "sed", "awk", "grep", "tr", "cut", "head", "tail", "sort", "wc", "find", "stat", "chmod", "rm",
+  "touch", "ln", "readlink", "basename", "dirname", "mktemp", "base64", "sha256sum", "jq", "date", "gzip", "gunzip", "tar",
+];
+
+function realTool(name: string): string {
+  for (const dir of ["/usr/bin", "/bin", "/usr/local/bin"]) {
+    if (existsSync(join(dir, name))) return join(dir, name);
+  }
+  throw new Error(`${name} is not installed`);
+}
 
 export const OS_RELEASE = {
   el: 'NAME="AlmaLinux"\nVERSION="9.5 (Teal Serval)"\nID="almalinux"\nID_LIKE="rhel centos fedora"\nVERSION_ID="9.5"\n',
@@ -48,16 +65,19 @@ export class Machine {
   readonly root: string;
   readonly state: string;
   readonly bin: string;
+  readonly tools: string;
 
   constructor(readonly os: OsFamily = "el") {
     this.dir = mkdtempSync(join(tmpdir(), "hive-script-"));
     this.root = join(this.dir, "root");
     this.state = join(this.dir, "state");
     this.bin = join(this.dir, "bin");
-    for (const d of [this.root, this.state, this.bin, join(this.root, "etc"), join(this.root, "tmp")]) mkdirSync(d, { recursive: true });
+    this.tools = join(this.dir, "tools");
+    for (const d of [this.root, this.state, this.bin, this.tools, join(this.root, "etc"), join(this.root, "tmp")]) mkdirSync(d, { recursive: true });
     writeFileSync(join(this.root, "etc/os-release"), OS_RELEASE[os]);
     writeFileSync(join(this.state, "calls.log"), "");
     for (const name of STUBBED) symlinkSync(STUB, join(this.bin, name));
+    for (const name of REAL_TOOLS) symlinkSync(realTool(name), join(this.tools, name));
   }
 
   /** A disk the stubs know: size in bytes, optionally with a partition or a filesystem signature. */
@@ -97,14 +117,19 @@ export class Machine {
     writeFileSync(join(this.state, "fail-once"), `${prefix}\n`, { flag: "a" });
   }
 
+  /** PATH of the simulated machine: the stubs, then the allowed real tools. */
+  get path(): string {
+    return `${this.bin}:${this.tools}`;
+  }
+
   /** Runs a step as the program would; `secrets` go on stdin. */
   run(kind: ScriptKind, env: Readonly<Record<string, string>>, secrets: Readonly<Record<string, string>> = {}): RunResult {
     const before = readFileSync(join(this.state, "calls.log"), "utf8").length;
     const command = remoteCommand(kind, scriptText(kind), env, false);
-    const res = spawnSync("bash", ["-c", command], {
+    const res = spawnSync(join(this.tools, "bash"), ["-c", command], {
       input: Object.keys(secrets).length > 0 ? secretsStdin(secrets) : "",
       encoding: "utf8",
-      env: { PATH: `${this.bin}:${process.env.PATH}`, ROOT: this.root, STUB_STATE: this.state, HOME: this.dir, LANG: "C.UTF-8" },
+      env: { PATH: this.path, ROOT: this.root, STUB_STATE: this.state, HOME: this.dir, LANG: "C.UTF-8" },
       timeout: 60_000,
     });
     const calls = readFileSync(join(this.state, "calls.log"), "utf8")

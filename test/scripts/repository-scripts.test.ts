@@ -141,7 +141,7 @@ test("backup-tools: tool, service and timer installed, timer enabled", () => {
 function backupTool(m: Machine, args: string[]) {
   return spawnSync("bash", [componentPath("repository/scripts/hive-backup.sh"), ...args], {
     encoding: "utf8",
-    env: { PATH: `${m.bin}:${process.env.PATH}`, ROOT: m.root, STUB_STATE: m.state, HOME: m.dir },
+    env: { PATH: m.path, ROOT: m.root, STUB_STATE: m.state, HOME: m.dir },
   });
 }
 

@@ -19,7 +19,11 @@ if [ "$HIVE_OS" = el ]; then
   fi
   hive_pkg_install kmod-drbd9x drbd9x-utils
 else
-  if ! ls "$ROOT"/etc/apt/sources.list.d/linbit-ubuntu-linbit-drbd9-stack-* >/dev/null 2>&1; then
+  ppa=0
+  for f in "$ROOT"/etc/apt/sources.list.d/linbit-ubuntu-linbit-drbd9-stack-*; do
+    if [ -e "$f" ]; then ppa=1; fi
+  done
+  if [ "$ppa" -eq 0 ]; then
     hive_pkg_install software-properties-common
     add-apt-repository -y ppa:linbit/linbit-drbd9-stack
     hive_changed "added the LINBIT DRBD9 PPA"

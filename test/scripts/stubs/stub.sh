@@ -67,7 +67,7 @@ case "$cmd" in
       fi
     fi
     log "$mutate_log"
-    exec "/bin/$cmd" "$@"
+    if [ -x "/usr/bin/$cmd" ]; then exec "/usr/bin/$cmd" "$@"; else exec "/bin/$cmd" "$@"; fi
     ;;
   sudo)
     [ "${1:-}" = -n ] && shift
