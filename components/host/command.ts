@@ -63,11 +63,15 @@ export function stepCommand(
     triggers.push(pulumi.secret(values.apply((v) => secretsDigest(v as Record<string, string>))));
   }
   const deleteEnv = step.deleteEnv;
+  const create = env.apply((e) => remoteCommand(step.step, script, e, asRoot));
   return new command.remote.Command(
     name,
     {
       connection: connectionArgs(connection),
-      create: env.apply((e) => remoteCommand(step.step, script, e, asRoot)),
+      create,
+      // A changed step runs its (idempotent) script again as an update: without an update command the
+      // provider would replace the resource, running the old delete (e.g. compose down) after the new create.
+      update: create,
       delete: deleteEnv === null ? undefined : env.apply((e) => remoteCommand(step.step, script, { ...e, ...deleteEnv }, asRoot)),
       stdin,
       triggers,

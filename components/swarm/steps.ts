@@ -1,5 +1,5 @@
 // The swarm's steps: pure planning from the site model.
-import type { Site } from "../../src/inventory/model";
+import { STAGES, type Site } from "../../src/inventory/model";
 import { plan, type StepPlan } from "../host/steps";
 
 export const SWARM_PORT = 2377;
@@ -29,6 +29,7 @@ export function swarmSteps(site: Site): StepPlan[] {
   }
   steps.push(plan({ step: "init", kind: "swarm-init", host: first.name, env: initEnv, after: gwStep(first.shortName) }));
   const others = hives.filter((h) => h !== first);
+  const knownLabels = [...new Set(["first_hive", "hives", "repository", "servers", ...STAGES, ...hives.flatMap((h) => h.groups)])].sort().join(" ");
   if (others.length > 0) steps.push(plan({ step: "join-token", kind: "swarm-token", host: first.name, env: {}, after: ["init"], secretStdout: true }));
   for (const h of others) {
     steps.push(
@@ -48,7 +49,7 @@ export function swarmSteps(site: Site): StepPlan[] {
         step: `labels-${h.shortName}`,
         kind: "node-labels",
         host: first.name,
-        env: { HIVE_NODE: h.shortName, HIVE_LABELS: h.groups.join(" ") },
+        env: { HIVE_NODE: h.shortName, HIVE_LABELS: h.groups.join(" "), HIVE_KNOWN_LABELS: knownLabels },
         after: [h === first ? "init" : `join-${h.shortName}`],
         deleteEnv: { HIVE_LABEL_MODE: "remove" },
         deleteBeforeReplace: true,

@@ -171,6 +171,8 @@ test("secrets: every stdin and every secret trigger is a secret; no secret value
       for (const s of [...secretValues, ...encoded]) assert.ok(!text.includes(s), `${c.name}.${field} contains a secret`);
     }
     assert.ok(!(await secret(c.props.create)), `${c.name}: create should be plain (it holds no secret)`);
+    // Changes run as updates (no replacement, so no delete command runs after a changed create).
+    assert.equal(await value(c.props.update), await value(c.props.create), `${c.name}: update differs from create`);
     if (c.props.stdin !== undefined) {
       assert.ok(await secret(c.props.stdin), `${c.name}: stdin not secret`);
       const triggers = c.props.triggers as pulumi.Input<string>[];

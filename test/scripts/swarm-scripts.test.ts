@@ -150,3 +150,19 @@ test("node-labels remove: removes the labels, tolerates a node that is gone; add
     m.cleanup();
   }
 });
+
+test("node-labels: group labels hive no longer wants are removed, other labels are kept", () => {
+  const m = new Machine("el");
+  try {
+    swarmActive(m);
+    m.stateFile("docker/nodes/s-hive2/labels", "hives=true\nrepository=true\nservers=true\nleader=true\n");
+    const env = { HIVE_NODE: "s-hive2", HIVE_LABELS: "hives servers", HIVE_KNOWN_LABELS: "first_hive hives repository servers staging" };
+    const r = m.run("node-labels", env);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(r.mutations, ["docker node update --label-rm repository s-hive2"]);
+    assert.equal(m.readState("docker/nodes/s-hive2/labels"), "hives=true\nservers=true\nleader=true\n");
+    assert.deepEqual(m.run("node-labels", env).mutations, []);
+  } finally {
+    m.cleanup();
+  }
+});

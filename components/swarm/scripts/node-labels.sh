@@ -5,6 +5,8 @@
 #   HIVE_NODE        node name (the host's short name, required)
 #   HIVE_LABELS      space-separated group names (required)
 #   HIVE_LABEL_MODE  add (default) or remove; remove tolerates a node or swarm that is gone
+#   HIVE_KNOWN_LABELS  group labels hive manages (optional): with add, those of them not in HIVE_LABELS
+#                    are removed (labels set by others, e.g. HIVE_MARK, are left alone)
 set -euo pipefail
 if ! declare -F hive_changed >/dev/null; then
   # shellcheck source-path=SCRIPTDIR source=../../host/scripts/lib.sh
@@ -27,6 +29,13 @@ for label in $HIVE_LABELS; do
     args+=(--label-rm "$label")
   fi
 done
+if [ "$mode" = add ]; then
+  for label in ${HIVE_KNOWN_LABELS:-}; do
+    if [[ " $HIVE_LABELS " != *" $label "* ]] && [[ " $current " == *" $label="* ]]; then
+      args+=(--label-rm "$label")
+    fi
+  done
+fi
 if [ "${#args[@]}" -gt 0 ]; then
   docker node update "${args[@]}" "$HIVE_NODE"
   hive_changed "node $HIVE_NODE ${args[*]}"
