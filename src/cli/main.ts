@@ -3,7 +3,9 @@ import { basename } from "node:path";
 import { Command } from "commander";
 import { registerBotCommand } from "./commands/bot";
 import { registerInventory } from "./commands/inventory";
+import { registerPlanCommand } from "./commands/plan";
 import { registerValidate } from "./commands/validate";
+import { loadSite } from "../inventory";
 
 export function buildProgram(): Command {
   const program = new Command("hive");
@@ -11,6 +13,7 @@ export function buildProgram(): Command {
   registerValidate(program);
   registerInventory(program);
   registerBotCommand(program);
+  registerPlanCommand(program, () => ({ loadSite }));
   return program;
 }
 

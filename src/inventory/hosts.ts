@@ -234,7 +234,9 @@ export function deriveStage(
       isHive,
       isRepository,
       isFirstHive,
-      instanceType: pick(input.instance_type, input.repository_instance_type),
+      // A separate repository server without repository_instance_type runs on instance_type (hive-builder left it
+      // unset, which every cloud provider then refused).
+      instanceType: pick(input.instance_type, input.repository_instance_type) ?? (isRepository ? input.instance_type ?? null : null),
       diskSize: pick(input.disk_size, input.repository_disk_size),
       diskEncrypted: pick(input.disk_encrypted, input.repository_disk_encrypted) ?? false,
       mirroredDiskSize: repoOnly ? null : input.mirrored_disk_size ?? null,

@@ -104,6 +104,8 @@ test("instance types, disks and memory for hives and the repository server", () 
   assert.deepEqual(s.hosts.map((h) => [h.instanceType, h.diskSize, h.mirroredDiskSize]), [["big", 30, 10], ["small", 50, null]]);
   const colocated = site("staging", [...lines, "separate_repository: false"]);
   assert.deepEqual(colocated.hosts.map((h) => [h.instanceType, h.diskSize, h.mirroredDiskSize]), [["big", 30, 10], ["small", 50, 10]]);
+  const inherited = site("staging", lines.filter((l) => !l.startsWith("repository_instance_type")));
+  assert.deepEqual(inherited.hosts.map((h) => h.instanceType), ["big", "big"]);
   const vagrant = site("private", ["provider: vagrant", "cidr: 10.0.0.0/24", "number_of_hosts: 2", "memory_size: 4096", "cpus: 2", "repository_memory_size: 2048"]);
   assert.deepEqual(vagrant.hosts.map((h) => [h.memorySize, h.cpus]), [[4096, 2], [2048, null]]);
 });

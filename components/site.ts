@@ -1,0 +1,95 @@
+// The top-level component of a stage: keys and CA, then the provider's host fleet; later layers hang below.
+import * as pulumi from "@pulumi/pulumi";
+import type { SecretString, Site as SiteModel } from "../src/inventory/model";
+import { Pki } from "./pki";
+import { FleetOptions, HostFleet, ServerEndpoint, SshConfigEntry, renderSshConfig, serverOutputs } from "./infra/fleet";
+
+export interface SiteOptions extends FleetOptions {
+  /** Absolute path of the stage's context directory (`<project>/.hive/<stage>`), for vagrant. */
+  readonly contextDir: string;
+  readonly sshPrivateKeyPem?: pulumi.Input<string>;
+  readonly caCertPem?: pulumi.Input<string>;
+  readonly caKeyPem?: pulumi.Input<string>;
+  readonly gcpProject?: string;
+  /** Values of the site's generated secrets by name (SecretSpec.name), for SecretString values. */
+  readonly secrets?: Readonly<Record<string, pulumi.Input<string>>>;
+}
+
+export interface SiteArgs {
+  site: SiteModel;
+  options: SiteOptions;
+}
+
+/** A SecretString or plain string as a secret Output; unknown secret names are an error. */
+export function resolveSecretString(value: SecretString | string, secrets: Readonly<Record<string, pulumi.Input<string>>> = {}): pulumi.Output<string> {
+  if (typeof value === "string") return pulumi.secret(value);
+  const parts = value.parts.map((p) => {
+    if (typeof p === "string") return pulumi.output(p);
+    const found = secrets[p.secret];
+    if (found === undefined) throw new Error(`secret "${p.secret}" is not defined`);
+    return pulumi.output(found);
+  });
+  return pulumi.secret(pulumi.all(parts).apply((xs) => xs.join("")));
+}
+
+/** Inputs of the ssh_config renderer; connect addresses are resolved by the caller. */
+export function sshConfigEntries(site: SiteModel, connectIps: Record<string, string>): SshConfigEntry[] {
+  return site.hosts.map((h) => ({ name: h.name, shortName: h.shortName, hostName: connectIps[h.name], user: site.adminUser }));
+}
+
+export class Site extends pulumi.ComponentResource {
+  public readonly pki: Pki;
+  public readonly fleet: HostFleet;
+  public readonly servers: Record<string, ServerEndpoint>;
+  /** ssh_config text with `SSH_IDENTITY_PLACEHOLDER` where the key file goes. */
+  public readonly sshConfig: pulumi.Output<string>;
+  public readonly firewall: { readonly tcp: readonly number[]; readonly udp: readonly number[]; readonly sshSources: readonly string[] };
+
+  constructor(name: string, args: SiteArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("hive:site:Site", name, {}, opts);
+    const { site, options } = args;
+    this.pki = new Pki(`${name}-pki`, { siteName: site.name, sshPrivateKeyPem: options.sshPrivateKeyPem, caCertPem: options.caCertPem, caKeyPem: options.caKeyPem }, { parent: this });
+    const keys = { sshPublicKeyOpenssh: this.pki.sshPublicKeyOpenssh };
+    const child = { parent: this };
+    this.fleet = createFleet(name, site, options, keys, child);
+    this.servers = this.fleet.servers;
+
+    const names = Object.keys(this.servers);
+    this.sshConfig = pulumi
+      .all(names.map((n) => this.servers[n].connectIp))
+      .apply((ips) => renderSshConfig(sshConfigEntries(site, Object.fromEntries(names.map((n, i) => [n, ips[i]])))));
+    this.firewall = { tcp: site.firewall.tcp, udp: site.firewall.udp, sshSources: options.adminCidrs };
+
+    this.registerOutputs({ servers: serverOutputs(this.servers), sshConfig: this.sshConfig, firewall: this.firewall });
+  }
+}
+
+function createFleet(name: string, site: SiteModel, options: SiteOptions, keys: { sshPublicKeyOpenssh: pulumi.Output<string> }, opts: pulumi.ComponentResourceOptions): HostFleet {
+  // Each provider's module is loaded only when used: the cloud SDKs are large and slow to load.
+  switch (site.provider) {
+    case "aws": {
+      const { AwsHostFleet } = require("./infra/aws") as typeof import("./infra/aws");
+      return new AwsHostFleet(`${name}-aws`, { site, options, keys }, opts);
+    }
+    case "gcp": {
+      const { GcpHostFleet } = require("./infra/gcp") as typeof import("./infra/gcp");
+      return new GcpHostFleet(`${name}-gcp`, { site, options, keys, project: options.gcpProject }, opts);
+    }
+    case "azure": {
+      const { AzureHostFleet } = require("./infra/azure") as typeof import("./infra/azure");
+      return new AzureHostFleet(`${name}-azure`, { site, options, keys }, opts);
+    }
+    case "prepared": {
+      const { PreparedHostFleet } = require("./infra/prepared") as typeof import("./infra/prepared");
+      const rootPassword = site.spec.rootPassword === null ? undefined : resolveSecretString(site.spec.rootPassword, options.secrets);
+      return new PreparedHostFleet(`${name}-prepared`, { site, keys, rootPassword }, opts);
+    }
+    case "vagrant": {
+      const { VagrantHostFleet } = require("./infra/vagrant") as typeof import("./infra/vagrant");
+      return new VagrantHostFleet(`${name}-vagrant`, { site, options, keys, contextDir: options.contextDir }, opts);
+    }
+    default:
+      // The inventory layer refuses kickstart and openstack with its own message; this guards hand-built models.
+      throw new Error(`stage ${site.stage}: provider ${site.provider} has no host fleet`);
+  }
+}

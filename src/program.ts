@@ -1,0 +1,92 @@
+// The Pulumi program: stack config → site model → the Site component → stack outputs.
+// `src/index.ts` runs `main()` under the Pulumi engine; `hive plan` runs the same `main()` under mocks.
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import type { Site as SiteModel, Stage } from "./inventory/model";
+import { STAGES } from "./inventory/model";
+import { Site, SiteOptions } from "../components/site";
+import { serverOutputs } from "../components/infra/fleet";
+
+export interface ProgramConfig {
+  /** Absolute path of the inventory folder. */
+  readonly inventoryDir: string;
+  readonly vars: Readonly<Record<string, unknown>>;
+  readonly adminCidrs: readonly string[];
+  readonly halted: boolean;
+  readonly allowDestroyProduction: boolean;
+  readonly sshPrivateKeyPem?: pulumi.Output<string>;
+  readonly caCertPem?: pulumi.Output<string>;
+  readonly caKeyPem?: pulumi.Output<string>;
+  readonly gcpProject?: string;
+}
+
+/** Reads the `hive:*` stack config once; paths are relative to the project root. */
+export function readProgramConfig(projectRoot: string): ProgramConfig {
+  const hive = new pulumi.Config("hive");
+  const gcp = new pulumi.Config("gcp");
+  const adminCidrs = hive.getObject<string[]>("adminCidrs") ?? ["0.0.0.0/0"];
+  if (!Array.isArray(adminCidrs) || adminCidrs.some((c) => typeof c !== "string" || !/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(c))) {
+    throw new Error(`hive:adminCidrs must be a list of IPv4 CIDRs, got ${JSON.stringify(adminCidrs)}`);
+  }
+  return {
+    inventoryDir: path.resolve(projectRoot, hive.get("inventory") ?? "inventory"),
+    vars: hive.getObject<Record<string, unknown>>("vars") ?? {},
+    adminCidrs,
+    halted: hive.getBoolean("halted") ?? false,
+    allowDestroyProduction: hive.getBoolean("allowDestroyProduction") ?? false,
+    sshPrivateKeyPem: hive.getSecret("sshPrivateKey"),
+    caCertPem: hive.getSecret("caCertPem"),
+    caKeyPem: hive.getSecret("caKeyPem"),
+    gcpProject: gcp.get("project") ?? process.env.GOOGLE_PROJECT ?? process.env.GOOGLE_CLOUD_PROJECT,
+  };
+}
+
+export function stackStage(): Stage {
+  const stack = pulumi.getStack();
+  if (!(STAGES as readonly string[]).includes(stack)) throw new Error(`stack "${stack}" is not a stage; use one of ${STAGES.join(", ")}`);
+  return stack as Stage;
+}
+
+/** Creates the site's resources; returns the stack outputs. */
+export function runProgram(site: SiteModel, options: SiteOptions) {
+  const component = new Site(site.name, { site, options });
+  return {
+    stage: site.stage,
+    provider: site.provider,
+    adminUser: site.adminUser,
+    servers: serverOutputs(component.servers),
+    sshConfig: component.sshConfig,
+    sshPrivateKey: component.pki.sshPrivateKeyPem,
+    sshPublicKey: component.pki.sshPublicKeyOpenssh,
+    caCertPem: component.pki.caCertPem,
+    firewall: component.firewall,
+  };
+}
+
+export type ProgramOutputs = ReturnType<typeof runProgram>;
+
+export interface LoadSiteArgs {
+  inventoryDir: string;
+  stage: Stage;
+  vars: Readonly<Record<string, unknown>>;
+  contextDir: string;
+}
+export type SiteLoader = (args: LoadSiteArgs) => SiteModel | Promise<SiteModel>;
+
+/** The whole program: config, site model, resources. */
+export async function main(loadSite: SiteLoader, projectRoot = process.cwd()): Promise<ProgramOutputs> {
+  const stage = stackStage();
+  const config = readProgramConfig(projectRoot);
+  const contextDir = path.join(projectRoot, ".hive", stage);
+  const site = await loadSite({ inventoryDir: config.inventoryDir, stage, vars: config.vars, contextDir });
+  return runProgram(site, {
+    adminCidrs: config.adminCidrs,
+    halted: config.halted,
+    allowDestroyProduction: config.allowDestroyProduction,
+    contextDir,
+    sshPrivateKeyPem: config.sshPrivateKeyPem,
+    caCertPem: config.caCertPem,
+    caKeyPem: config.caKeyPem,
+    gcpProject: config.gcpProject,
+  });
+}
