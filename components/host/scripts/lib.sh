@@ -10,7 +10,7 @@
 
 set -euo pipefail
 ROOT="${ROOT:-}"
-HIVE_STEP="${HIVE_STEP:-$(basename "${BASH_SOURCE[-1]:-step}" .sh)}"
+HIVE_STEP="${HIVE_STEP:-$(basename "$0" .sh)}"
 HIVE_CHANGES=0
 
 hive_log() { printf '%s: %s\n' "$HIVE_STEP" "$*"; }
