@@ -1,0 +1,219 @@
+# shellcheck shell=bash
+# Helpers shared by every host step. The program sends this file in front of each step's script, so
+# a step runs as one self-contained text on the server; a step run from a checkout sources it instead.
+#
+# Common parameters (environment):
+#   ROOT      prefix for every file path (default empty: the real /); tests point it at a temp dir.
+#   HIVE_STEP name of the step, used in messages.
+# Secrets never arrive in the environment or the command text: they come on standard input as
+# lines `NAME=<base64 of the value>`, read with hive_read_secrets.
+
+set -euo pipefail
+ROOT="${ROOT:-}"
+HIVE_STEP="${HIVE_STEP:-$(basename "$0" .sh)}"
+HIVE_CHANGES=0
+
+hive_log() { printf '%s: %s\n' "$HIVE_STEP" "$*"; }
+
+# Records and prints one change the step made.
+hive_changed() {
+  HIVE_CHANGES=$((HIVE_CHANGES + 1))
+  printf '%s: changed: %s\n' "$HIVE_STEP" "$*"
+}
+
+hive_die() {
+  printf '%s: error: %s\n' "$HIVE_STEP" "$*" >&2
+  exit 1
+}
+
+# Prints the final line: how many changes this run made.
+hive_done() {
+  if [ "$HIVE_CHANGES" -eq 0 ]; then
+    hive_log "no change"
+  else
+    hive_log "$HIVE_CHANGES change(s)"
+  fi
+}
+
+# Fails with a clear message when a required parameter is empty.
+hive_require() {
+  local name
+  for name in "$@"; do
+    [ -n "${!name:-}" ] || hive_die "parameter $name is required"
+  done
+}
+
+# Reads `NAME=<base64>` lines from standard input and sets each listed NAME to the decoded value.
+# Every listed name must arrive.
+hive_read_secrets() {
+  local line name value wanted
+  while IFS= read -r line || [ -n "$line" ]; do
+    name="${line%%=*}"
+    value="${line#*=}"
+    for wanted in "$@"; do
+      if [ "$name" = "$wanted" ]; then
+        printf -v "$name" '%s' "$(printf '%s' "$value" | base64 -d)"
+      fi
+    done
+  done
+  for wanted in "$@"; do
+    [ -n "${!wanted:-}" ] || hive_die "secret $wanted missing on standard input"
+  done
+}
+
+# Operating-system family from os-release: el (AlmaLinux, RHEL, Rocky) or debian (Ubuntu, Debian).
+hive_os_family() {
+  local id="" id_like=""
+  [ -r "$ROOT/etc/os-release" ] || hive_die "$ROOT/etc/os-release not found: cannot tell the OS family"
+  # shellcheck disable=SC1091
+  id="$(. "$ROOT/etc/os-release" && printf '%s' "${ID:-}")"
+  # shellcheck disable=SC1091
+  id_like="$(. "$ROOT/etc/os-release" && printf '%s' "${ID_LIKE:-}")"
+  case " $id $id_like " in
+    *" rhel "* | *" fedora "* | *" centos "* | *" almalinux "*) echo el ;;
+    *" debian "* | *" ubuntu "*) echo debian ;;
+    *) hive_die "unsupported OS '$id' (supported: AlmaLinux 9, Ubuntu 24.04)" ;;
+  esac
+}
+
+# The OS family, detected once when the helpers load (a step on an unsupported OS stops here).
+HIVE_OS="$(hive_os_family)"
+
+hive_pkg_installed() {
+  if [ "$HIVE_OS" = el ]; then
+    rpm -q "$1" >/dev/null 2>&1
+  else
+    [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" = "install ok installed" ]
+  fi
+}
+
+# Installs the packages that are not installed yet.
+hive_pkg_install() {
+  local missing=() pkg
+  for pkg in "$@"; do
+    hive_pkg_installed "$pkg" || missing+=("$pkg")
+  done
+  [ "${#missing[@]}" -gt 0 ] || return 0
+  if [ "$HIVE_OS" = el ]; then
+    dnf install -y "${missing[@]}"
+  else
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+  fi
+  hive_changed "installed ${missing[*]}"
+}
+
+# The file helpers below set HIVE_WROTE to 1 when they changed the file, else 0; test it with
+# hive_wrote. They return 0 so that a failure inside them stops the step (set -e does not apply
+# inside a function called as a condition).
+HIVE_WROTE=0
+hive_wrote() { [ "$HIVE_WROTE" -eq 1 ]; }
+
+# Writes CONTENT to ROOT+PATH with MODE when the file differs.
+hive_install_file() {
+  local path="$ROOT$1" mode="$2" content tmp
+  # The file gets the content with exactly one final newline.
+  content="$(printf '%s' "$3")"
+  HIVE_WROTE=0
+  if [ -f "$path" ] && [ "$(cat "$path")" = "$content" ] &&
+    [ "$(stat -c '%a' "$path")" = "${mode#0}" ]; then
+    return 0
+  fi
+  mkdir -p "$(dirname "$path")"
+  tmp="$(mktemp "$path.XXXXXX")"
+  chmod "$mode" "$tmp"
+  printf '%s\n' "$content" >"$tmp"
+  mv -f "$tmp" "$path"
+  HIVE_WROTE=1
+  hive_changed "wrote $1"
+}
+
+# Replaces (or appends) the block between `# BEGIN <marker>` and `# END <marker>` in ROOT+PATH.
+hive_block_in_file() {
+  local path="$ROOT$1" marker="$2" block="$3" current="" updated
+  HIVE_WROTE=0
+  [ -f "$path" ] && current="$(cat "$path")"
+  updated="$(printf '%s\n' "$current" | awk -v b="# BEGIN $marker" -v e="# END $marker" '
+    $0 == b { skip = 1; next }
+    $0 == e { skip = 0; next }
+    !skip { print }')"
+  updated="$(printf '%s\n' "$updated" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}')"
+  [ -n "$updated" ] && updated="$updated"$'\n'
+  updated="$updated# BEGIN $marker"$'\n'"$block"$'\n'"# END $marker"
+  if [ -f "$path" ] && [ "$current" = "$updated" ]; then return 0; fi
+  mkdir -p "$(dirname "$path")"
+  printf '%s\n' "$updated" >"$path.hive-new"
+  mv -f "$path.hive-new" "$path"
+  HIVE_WROTE=1
+  hive_changed "updated block '$marker' in $1"
+}
+
+# Sets `KEY VALUE` (sshd_config style) or `KEY=VALUE` (sep "=") in ROOT+PATH.
+hive_set_option() {
+  local path="$ROOT$1" key="$2" value="$3" sep="${4:- }" line
+  HIVE_WROTE=0
+  line="$key$sep$value"
+  if [ -f "$path" ] && grep -qxF "$line" "$path"; then
+    return 0
+  fi
+  mkdir -p "$(dirname "$path")"
+  touch "$path"
+  if grep -qE "^#?[[:space:]]*${key}[[:space:]=]" "$path"; then
+    sed -i -E "0,/^#?[[:space:]]*${key}[[:space:]=].*/s||$line|" "$path"
+  else
+    printf '%s\n' "$line" >>"$path"
+  fi
+  HIVE_WROTE=1
+  hive_changed "set $line in $1"
+}
+
+# Enables and starts a systemd unit when it is not yet.
+hive_enable_now() {
+  local unit="$1"
+  if ! systemctl is-enabled --quiet "$unit" 2>/dev/null; then
+    systemctl enable "$unit"
+    hive_changed "enabled $unit"
+  fi
+  if ! systemctl is-active --quiet "$unit" 2>/dev/null; then
+    systemctl start "$unit"
+    hive_changed "started $unit"
+  fi
+}
+
+# A unit whose configuration changed is marked, and restarted by hive_apply_restarts; the mark survives
+# a failed restart so the next run restarts it again.
+hive_mark_restart() {
+  mkdir -p "$ROOT/var/lib/hive/restart"
+  touch "$ROOT/var/lib/hive/restart/$1"
+}
+
+# Marks a unit for restart when it is running (a stopped one reads the new configuration at start).
+hive_restart_if_running() {
+  if systemctl is-active --quiet "$1" 2>/dev/null; then hive_mark_restart "$1"; fi
+}
+
+hive_apply_restarts() {
+  local mark unit reloaded=0
+  for mark in "$ROOT"/var/lib/hive/restart/*; do
+    [ -e "$mark" ] || continue
+    unit="$(basename "$mark")"
+    if [ "$reloaded" -eq 0 ]; then
+      systemctl daemon-reload
+      reloaded=1
+    fi
+    systemctl restart "$unit"
+    rm -f "$mark"
+    hive_changed "restarted $unit"
+  done
+}
+
+# An action owed after a change (reload a trust store, bring a compose project up…) is marked
+# pending first, and the mark is cleared only after the action succeeded: a run interrupted between
+# the change and the action does the action on the next run.
+hive_mark_pending() {
+  mkdir -p "$ROOT/var/lib/hive/pending"
+  touch "$ROOT/var/lib/hive/pending/$HIVE_STEP-$1"
+}
+hive_pending() { [ -e "$ROOT/var/lib/hive/pending/$HIVE_STEP-$1" ]; }
+hive_clear_pending() { rm -f "$ROOT/var/lib/hive/pending/$HIVE_STEP-$1"; }
+# (Pipelines into grep use `grep … >/dev/null`, not `grep -q`: with pipefail, grep -q exiting early can
+# fail the writer with SIGPIPE and turn a match into a mismatch.)

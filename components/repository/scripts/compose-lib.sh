@@ -1,0 +1,18 @@
+# shellcheck shell=bash
+# Helper for the repository's docker compose projects, sent after lib.sh in front of a step's script.
+
+# Brings a compose project up when its files changed (mark given) or a service is not running.
+# Usage: hive_compose_up <project> <compose file> <changed 0|1> <service>...
+hive_compose_up() {
+  local project="$1" file="$ROOT$2" changed="$3" service running=1
+  shift 3
+  for service in "$@"; do
+    [ -n "$(docker compose -p "$project" -f "$file" ps -q --status running "$service" 2>/dev/null)" ] || running=0
+  done
+  if [ "$changed" -eq 1 ]; then hive_mark_pending "compose-$project"; fi
+  if hive_pending "compose-$project" || [ "$running" -eq 0 ]; then
+    docker compose -p "$project" -f "$file" up -d --remove-orphans
+    hive_clear_pending "compose-$project"
+    hive_changed "compose project $project up"
+  fi
+}

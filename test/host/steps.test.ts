@@ -1,0 +1,72 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { hostSteps, plan, wantsDrbd } from "../../components/host/steps";
+import { checkOrder } from "../../components/host/host-setup";
+import { swarmSteps } from "../../components/swarm/steps";
+import { repositorySteps } from "../../components/repository/steps";
+import { colocatedRepoSite, makeSite, oneHostSite, threeHivesAndRepoSite } from "../helpers/host-site-fixture";
+
+test("hostSteps: optional steps appear only when configured", () => {
+  const plain = threeHivesAndRepoSite().hosts[0];
+  const configured = makeSite({
+    hosts: 2,
+    separateRepository: true,
+    vars: { hive_users: { alice: { id_rsa_pub: "ssh-ed25519 A" } }, hive_http_proxy: "proxy:3128", hive_ntp_servers: ["a", "b"] },
+  });
+  assert.deepEqual(
+    hostSteps(threeHivesAndRepoSite(), plain).map((s) => s.step),
+    ["base", "hosts", "ntp", "firewall", "tls", "docker", "drbd", "drbd-pool", "zabbix-agent"],
+  );
+  const steps = hostSteps(configured, configured.hosts[0], { addonScript: "true" });
+  assert.deepEqual(
+    steps.map((s) => s.step),
+    ["base", "hosts", "ntp", "firewall", "users", "tls", "docker", "drbd", "drbd-pool", "zabbix-agent", "addon"],
+  );
+  assert.equal(steps.find((s) => s.step === "ntp")?.env.HIVE_NTP_SERVERS, "a b");
+  assert.match(steps[0].env.HIVE_ENVIRONMENT, /^http_proxy=http:\/\/proxy:3128$/m);
+  assert.equal(steps[0].env.HIVE_TIMEZONE, "Asia/Tokyo");
+  assert.equal(steps[0].env.HIVE_SELINUX, "permissive");
+});
+
+test("wantsDrbd: hives with a mirrored disk, or on servers hive did not create; never with hive_no_mirrored_device", () => {
+  const aws = threeHivesAndRepoSite();
+  assert.equal(wantsDrbd(aws, aws.hosts[0]), true);
+  assert.equal(wantsDrbd(aws, aws.hosts[3]), false);
+  const awsNoDisk = makeSite({ hosts: 2, separateRepository: false, mirroredDiskSize: null });
+  assert.equal(wantsDrbd(awsNoDisk, awsNoDisk.hosts[0]), false);
+  const prepared = colocatedRepoSite();
+  assert.equal(wantsDrbd(prepared, prepared.hosts[2]), true);
+  const off = makeSite({ hosts: 2, separateRepository: false, vars: { hive_no_mirrored_device: true } });
+  assert.equal(wantsDrbd(off, off.hosts[0]), false);
+});
+
+test("checkOrder rejects a step that waits for an unknown or later step", () => {
+  const a = plan({ step: "a", kind: "base", host: "h", env: {}, after: ["b"] });
+  const b = plan({ step: "b", kind: "hosts", host: "h", env: {} });
+  assert.throws(() => checkOrder([a, b]), /step a runs after unknown or later step b/);
+  assert.doesNotThrow(() => checkOrder([b, a]));
+});
+
+test("swarmSteps: one server has no join; every site needs a first hive", () => {
+  assert.deepEqual(
+    swarmSteps(oneHostSite()).map((s) => s.step),
+    ["init", "labels-p-hive0"],
+  );
+  const site = threeHivesAndRepoSite();
+  const noFirst = { ...site, hosts: site.hosts.map((h) => ({ ...h, isFirstHive: false })) };
+  assert.throws(() => swarmSteps(noFirst), /site pdns \(staging\) has no first hive/);
+});
+
+test("repositorySteps: on the repository server, secrets by name", () => {
+  const steps = repositorySteps(threeHivesAndRepoSite(), { backupTool: "#!/bin/bash" });
+  assert.deepEqual(
+    steps.map((s) => [s.step, s.host, s.secrets.join(",")]),
+    [
+      ["registry", "s-hive3.pdns", "HIVE_REGISTRY_PASSWORD"],
+      ["zabbix", "s-hive3.pdns", "HIVE_ZABBIX_DB_PASSWORD"],
+      ["zabbix-hosts", "s-hive3.pdns", "HIVE_ZABBIX_ADMIN_PASSWORD"],
+      ["rsyslog", "s-hive3.pdns", ""],
+      ["backup-tools", "s-hive3.pdns", ""],
+    ],
+  );
+});

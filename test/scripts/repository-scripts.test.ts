@@ -1,0 +1,191 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readlinkSync } from "node:fs";
+import { join } from "node:path";
+import { Machine, proveIdempotent } from "./harness";
+import { threeHivesAndRepoSite } from "../helpers/host-site-fixture";
+import { componentPath } from "../../components/host/remote";
+import {
+  renderBackupService,
+  renderBackupTimer,
+  renderLogrotate,
+  renderRegistryCompose,
+  renderRsyslogConf,
+  renderZabbixCompose,
+  renderZabbixHosts,
+} from "../../components/repository/render";
+import { readFileSync } from "node:fs";
+
+const site = threeHivesAndRepoSite();
+const registryEnv = { HIVE_REGISTRY_COMPOSE: renderRegistryCompose(site), HIVE_REGISTRY_USER: "hive" };
+
+for (const os of ["el", "debian"] as const) {
+  test(`registry (${os}): compose file, htpasswd from the stdin password, project up`, () => {
+    proveIdempotent({
+      kind: "registry",
+      os,
+      env: registryEnv,
+      secrets: { HIVE_REGISTRY_PASSWORD: "reg-pass-123" },
+      expect: [
+        os === "el" ? "dnf install -y httpd-tools" : "apt-get install -y apache2-utils",
+        "htpasswd -c -i -B",
+        "docker compose -p registry -f",
+      ],
+      failAt: "docker compose -p registry",
+      check: (m) => {
+        assert.equal(m.read("var/lib/hive/registry/compose.yml"), `${registryEnv.HIVE_REGISTRY_COMPOSE}\n`);
+        assert.ok(!m.read("var/lib/hive/registry/htpasswd").includes("reg-pass-123"));
+      },
+    });
+  });
+}
+
+test("registry: a new password rewrites htpasswd and recreates; down stops the project; password never in the command", () => {
+  const m = new Machine("el");
+  try {
+    assert.equal(m.run("registry", registryEnv, { HIVE_REGISTRY_PASSWORD: "pw-ONE-4d1" }).status, 0);
+    const r = m.run("registry", registryEnv, { HIVE_REGISTRY_PASSWORD: "pw-TWO-9f3" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(r.mutations[0].startsWith("htpasswd -c -i -B"));
+    assert.ok(r.mutations[1].startsWith("docker compose -p registry"));
+    assert.ok(!r.command.includes("pw-TWO-9f3"));
+    const down = m.run("registry", { ...registryEnv, HIVE_MODE: "down" });
+    assert.equal(down.status, 0, down.stderr);
+    assert.deepEqual(down.mutations.map((x) => x.replace(m.root, "")), ["docker compose -p registry -f /var/lib/hive/registry/compose.yml down"]);
+  } finally {
+    m.cleanup();
+  }
+});
+
+test("zabbix: compose file and a 0600 .env with the database password, project up", () => {
+  proveIdempotent({
+    kind: "zabbix",
+    os: "el",
+    env: { HIVE_ZABBIX_COMPOSE: renderZabbixCompose(site) },
+    secrets: { HIVE_ZABBIX_DB_PASSWORD: "db-secret" },
+    expect: ["docker compose -p zabbix -f"],
+    failAt: "docker compose -p zabbix",
+    check: (m) => {
+      assert.equal(m.read("var/lib/hive/zabbix/.env"), "ZABBIX_DB_PASSWORD=db-secret\n");
+      assert.ok(!m.read("var/lib/hive/zabbix/compose.yml").includes("db-secret"));
+      for (const svc of ["zabbix-server", "zabbix-web", "zabbix-db"]) assert.ok(existsSync(join(m.state, "docker/compose/zabbix", svc)));
+    },
+  });
+});
+
+const zabbixHostsEnv = { HIVE_ZABBIX_URL: "http://127.0.0.1:10052/api_jsonrpc.php", HIVE_ZABBIX_HOSTS: renderZabbixHosts(site), HIVE_ZABBIX_TRIES: "2" };
+
+test("zabbix-hosts: groups and every server registered through the API", () => {
+  proveIdempotent({
+    kind: "zabbix-hosts",
+    os: "el",
+    env: zabbixHostsEnv,
+    secrets: { HIVE_ZABBIX_ADMIN_PASSWORD: "zabbix" },
+    expect: ["zabbix-api hostgroup.create", "zabbix-api host.create"],
+    failAt: "zabbix-api host.create",
+    check: (m) => {
+      assert.deepEqual(readdirSync(join(m.state, "zabbix/hosts")).sort(), ["s-hive0.pdns", "s-hive1.pdns", "s-hive2.pdns", "s-hive3.pdns"]);
+      assert.deepEqual(JSON.parse(m.readState("zabbix/hosts/s-hive3.pdns")), {
+        host: "s-hive3.pdns",
+        interfaces: [{ type: 1, main: 1, useip: 1, ip: "192.168.0.7", dns: "", port: "10050" }],
+        groups: [{ groupid: m.readState("zabbix/groups/Repository server").trim() }],
+        templates: [{ templateid: "10001" }],
+      });
+    },
+  });
+});
+
+test("zabbix-hosts: a wrong password and an API that never answers are clear errors", () => {
+  const m = new Machine("el");
+  try {
+    const r = m.run("zabbix-hosts", zabbixHostsEnv, { HIVE_ZABBIX_ADMIN_PASSWORD: "wrong" });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /zabbix-hosts: error: Zabbix API user.login: Incorrect user name or password./);
+    assert.ok(!r.command.includes("wrong"));
+    m.stateFile("zabbix/down", "");
+    const r2 = m.run("zabbix-hosts", zabbixHostsEnv, { HIVE_ZABBIX_ADMIN_PASSWORD: "zabbix" });
+    assert.equal(r2.status, 1);
+    assert.match(r2.stderr, /the Zabbix API at http:\/\/127.0.0.1:10052\/api_jsonrpc.php does not answer/);
+  } finally {
+    m.cleanup();
+  }
+});
+
+test("rsyslog: rules and logrotate installed, configuration checked, service enabled", () => {
+  proveIdempotent({
+    kind: "rsyslog",
+    os: "debian",
+    env: { HIVE_RSYSLOG_CONF: renderRsyslogConf(site), HIVE_LOGROTATE_CONF: renderLogrotate() },
+    expect: ["apt-get install -y rsyslog logrotate", "systemctl enable rsyslog", "systemctl start rsyslog"],
+    failAt: "systemctl enable rsyslog",
+    check: (m) => {
+      assert.equal(m.read("etc/rsyslog.d/hive-services.conf"), `${renderRsyslogConf(site)}\n`);
+      assert.ok(existsSync(join(m.root, "var/log/services")));
+    },
+  });
+});
+
+test("backup-tools: tool, service and timer installed, timer enabled", () => {
+  const tool = readFileSync(componentPath("repository/scripts/hive-backup.sh"), "utf8");
+  proveIdempotent({
+    kind: "backup-tools",
+    os: "el",
+    env: { HIVE_BACKUP_TOOL: tool, HIVE_BACKUP_SERVICE: renderBackupService(site), HIVE_BACKUP_TIMER: renderBackupTimer() },
+    expect: ["systemctl daemon-reload", "systemctl enable hive-backup.timer", "systemctl start hive-backup.timer"],
+    failAt: "systemctl daemon-reload",
+    check: (m) => assert.equal(m.read("usr/local/bin/hive-backup.sh"), tool),
+  });
+});
+
+function backupTool(m: Machine, args: string[]) {
+  return spawnSync("bash", [componentPath("repository/scripts/hive-backup.sh"), ...args], {
+    encoding: "utf8",
+    env: { PATH: m.path, ROOT: m.root, STUB_STATE: m.state, HOME: m.dir },
+  });
+}
+
+test("hive-backup.sh: backs up registry, Zabbix and hook targets with -latest links; -l limits; -r restores", () => {
+  const m = new Machine("el");
+  try {
+    m.stateFile("docker/compose/registry/registry_server", "");
+    m.stateFile("docker/compose/zabbix/zabbix-db", "");
+    m.file("var/lib/hive-backup.d/pdnsdb", 'backup_pdnsdb() { echo "pdns dump"; }\nrestore_pdnsdb() { cat > "$ROOT/restored-pdnsdb"; }\n');
+    const r = backupTool(m, []);
+    assert.equal(r.status, 0, r.stderr);
+    const dir = join(m.root, "var/lib/hive/backup");
+    const files = readdirSync(dir).sort();
+    assert.equal(files.length, 6, files.join(" "));
+    assert.deepEqual(files.filter((f) => f.includes("latest")), [
+      "backup-hive-registry-latest.tar.gz",
+      "backup-hive-zabbix-latest.sql.gz",
+      "backup-pdnsdb-latest.tar.gz",
+    ]);
+    assert.match(readlinkSync(join(dir, "backup-pdnsdb-latest.tar.gz")), /^backup-pdnsdb-\d{14}\.tar\.gz$/);
+    assert.equal(readFileSync(join(dir, "backup-pdnsdb-latest.tar.gz"), "utf8"), "pdns dump\n");
+    assert.equal(spawnSync("gunzip", ["-c", join(dir, "backup-hive-zabbix-latest.sql.gz")], { encoding: "utf8" }).stdout, "dump of zabbix/zabbix-db\n");
+
+    const restore = backupTool(m, ["-r", "-l", "pdnsdb,hive-zabbix"]);
+    assert.equal(restore.status, 0, restore.stderr);
+    assert.equal(readFileSync(join(m.root, "restored-pdnsdb"), "utf8"), "pdns dump\n");
+    assert.match(m.readState("exec.log"), /exec zabbix\/zabbix-db: sh -c mysql -u zabbix/);
+    assert.equal(m.readState("exec-stdin.log"), "dump of zabbix/zabbix-db\n");
+
+    const unknown = backupTool(m, ["-l", "nope"]);
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /unknown target nope \(known: hive-registry hive-zabbix pdnsdb\)/);
+
+    m.stateFile("docker/compose/registry/registry_server", "");
+    const gone = new Machine("el");
+    try {
+      const failed = backupTool(gone, ["-l", "hive-registry"]);
+      assert.equal(failed.status, 1);
+      assert.match(failed.stderr, /backup of hive-registry failed/);
+      assert.deepEqual(readdirSync(join(gone.root, "var/lib/hive/backup")), []);
+    } finally {
+      gone.cleanup();
+    }
+  } finally {
+    m.cleanup();
+  }
+});
