@@ -1,8 +1,14 @@
-// The top-level component of a stage: keys and CA, then the provider's host fleet; later layers hang below.
+// The top-level component of a stage. Its children follow hive-builder's phases, ordered by their data and
+// dependencies: keys and CA, the site's secrets, the provider's host fleet, the host setup (every server,
+// the swarm, the repository server), then the workloads (images, volumes, networks, services).
 import * as pulumi from "@pulumi/pulumi";
-import type { SecretString, Site as SiteModel } from "../src/inventory/model";
+import type { Allocations, SecretString, Site as SiteModel } from "../src/inventory/model";
 import { Pki } from "./pki";
 import { FleetOptions, HostFleet, ServerEndpoint, SshConfigEntry, renderSshConfig, serverOutputs } from "./infra/fleet";
+import { REGISTRY_PASSWORD, SiteSecrets } from "./secrets";
+import type { HostConnection } from "./host/command";
+import { setupHosts, type SetupHostsResult } from "./host/setup-hosts";
+import { Workloads } from "./services/workloads";
 
 export interface SiteOptions extends FleetOptions {
   /** Absolute path of the stage's context directory (`<project>/.hive/<stage>`), for vagrant. */
@@ -11,9 +17,20 @@ export interface SiteOptions extends FleetOptions {
   readonly caCertPem?: pulumi.Input<string>;
   readonly caKeyPem?: pulumi.Input<string>;
   readonly gcpProject?: string;
-  /** Values of the site's generated secrets by name (SecretSpec.name), for SecretString values. */
+  /** Secret values by name (SecretSpec.name) to use instead of generated ones. */
   readonly secrets?: Readonly<Record<string, pulumi.Input<string>>>;
+  /** The allocation ledger stored by the previous update (empty on the first). */
+  readonly previousLedger?: Allocations;
+  /** Stack config `hive:noFormat`: never format DRBD volumes. */
+  readonly noFormat?: boolean;
+  /** Text of the project's `roles/addon/setup.sh`, run on every server after Docker. */
+  readonly addonScript?: string | null;
+  /** Ansible virtualenv on the repository server, for image builds and service initialisation. */
+  readonly ansibleVenv?: string;
 }
+
+/** Default Ansible virtualenv on the repository server. */
+export const DEFAULT_ANSIBLE_VENV = "/opt/hive/ansible";
 
 export interface SiteArgs {
   site: SiteModel;
@@ -44,6 +61,9 @@ export class Site extends pulumi.ComponentResource {
   /** ssh_config text with `SSH_IDENTITY_PLACEHOLDER` where the key file goes. */
   public readonly sshConfig: pulumi.Output<string>;
   public readonly firewall: { readonly tcp: readonly number[]; readonly udp: readonly number[]; readonly sshSources: readonly string[] };
+  public readonly secrets: SiteSecrets;
+  public readonly hosts: SetupHostsResult;
+  public readonly workloads: Workloads;
 
   constructor(name: string, args: SiteArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hive:site:Site", name, {}, opts);
@@ -51,7 +71,11 @@ export class Site extends pulumi.ComponentResource {
     this.pki = new Pki(`${name}-pki`, { siteName: site.name, sshPrivateKeyPem: options.sshPrivateKeyPem, caCertPem: options.caCertPem, caKeyPem: options.caKeyPem }, { parent: this });
     const keys = { sshPublicKeyOpenssh: this.pki.sshPublicKeyOpenssh };
     const child = { parent: this };
-    this.fleet = createFleet(name, site, options, keys, child);
+    this.secrets = new SiteSecrets(`${name}-secrets`, { specs: site.secrets }, child);
+    // Values the caller supplies win over generated ones.
+    const secretValues = { ...this.secrets.values, ...options.secrets };
+    const registryPassword = pulumi.secret(pulumi.output(secretValues[REGISTRY_PASSWORD.name]));
+    this.fleet = createFleet(name, site, { ...options, secrets: secretValues }, keys, child);
     this.servers = this.fleet.servers;
 
     const names = Object.keys(this.servers);
@@ -60,8 +84,47 @@ export class Site extends pulumi.ComponentResource {
       .apply((ips) => renderSshConfig(sshConfigEntries(site, Object.fromEntries(names.map((n, i) => [n, ips[i]])))));
     this.firewall = { tcp: site.firewall.tcp, udp: site.firewall.udp, sshSources: options.adminCidrs };
 
+    const connections = Object.fromEntries(
+      site.hosts.map((h) => [h.name, serverConnection(this.servers[h.name], this.pki.sshPrivateKeyPem)]),
+    );
+    this.hosts = setupHosts(
+      name,
+      {
+        site,
+        connections,
+        ca: { certPem: this.pki.caCertPem, keyPem: this.pki.caPrivateKeyPem },
+        registryPassword,
+        addonScript: options.addonScript ?? null,
+      },
+      child,
+    );
+    this.workloads = new Workloads(
+      `${name}-workloads`,
+      {
+        site,
+        repository: connections[site.repository],
+        hives: Object.fromEntries(site.hosts.filter((h) => h.isHive).map((h) => [h.name, connections[h.name]])),
+        registryPassword,
+        secrets: secretValues,
+        previousLedger: options.previousLedger ?? { ports: {}, minors: {} },
+        ansibleVenv: options.ansibleVenv ?? DEFAULT_ANSIBLE_VENV,
+        noFormat: options.noFormat,
+        dependsOn: [...Object.values(this.hosts.hostSetups), this.hosts.swarm, this.hosts.repository],
+      },
+      child,
+    );
+
     this.registerOutputs({ servers: serverOutputs(this.servers), sshConfig: this.sshConfig, firewall: this.firewall });
   }
+}
+
+/**
+ * How later layers reach a server: its connect address carries the server's readiness resources as
+ * dependencies, so nothing connects before the fleet says the server accepts SSH as the admin user.
+ */
+export function serverConnection(server: ServerEndpoint, privateKey: pulumi.Output<string>): HostConnection {
+  const host = pulumi.all([server.connectIp, ...server.ready.map((r) => r.urn)]).apply(([ip]) => ip);
+  return { host, user: server.adminUser, privateKey };
 }
 
 function createFleet(name: string, site: SiteModel, options: SiteOptions, keys: { sshPublicKeyOpenssh: pulumi.Output<string> }, opts: pulumi.ComponentResourceOptions): HostFleet {

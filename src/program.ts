@@ -2,7 +2,9 @@
 // `src/index.ts` runs `main()` under the Pulumi engine; `hive plan` runs the same `main()` under mocks.
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import type { Site as SiteModel, Stage } from "./inventory/model";
+import * as fs from "node:fs";
+import type { Allocations, Site as SiteModel, Stage } from "./inventory/model";
+import { readPreviousLedger } from "../components/services/ledger";
 import { STAGES } from "./inventory/model";
 import { Site, SiteOptions } from "../components/site";
 import { serverOutputs } from "../components/infra/fleet";
@@ -18,6 +20,7 @@ export interface ProgramConfig {
   readonly caCertPem?: pulumi.Output<string>;
   readonly caKeyPem?: pulumi.Output<string>;
   readonly gcpProject?: string;
+  readonly noFormat: boolean;
 }
 
 /** Reads the `hive:*` stack config once; paths are relative to the project root. */
@@ -38,6 +41,7 @@ export function readProgramConfig(projectRoot: string): ProgramConfig {
     caCertPem: hive.getSecret("caCertPem"),
     caKeyPem: hive.getSecret("caKeyPem"),
     gcpProject: gcp.get("project") ?? process.env.GOOGLE_PROJECT ?? process.env.GOOGLE_CLOUD_PROJECT,
+    noFormat: hive.getBoolean("noFormat") ?? false,
   };
 }
 
@@ -60,6 +64,8 @@ export function runProgram(site: SiteModel, options: SiteOptions) {
     sshPublicKey: component.pki.sshPublicKeyOpenssh,
     caCertPem: component.pki.caCertPem,
     firewall: component.firewall,
+    // The allocation ledger: read back by the next update (components/services/ledger.ts).
+    allocations: component.workloads.allocations,
   };
 }
 
@@ -70,6 +76,7 @@ export interface LoadSiteArgs {
   stage: Stage;
   vars: Readonly<Record<string, unknown>>;
   contextDir: string;
+  previous: Allocations;
 }
 export type SiteLoader = (args: LoadSiteArgs) => SiteModel | Promise<SiteModel>;
 
@@ -78,8 +85,12 @@ export async function main(loadSite: SiteLoader, projectRoot = process.cwd()): P
   const stage = stackStage();
   const config = readProgramConfig(projectRoot);
   const contextDir = path.join(projectRoot, ".hive", stage);
-  const site = await loadSite({ inventoryDir: config.inventoryDir, stage, vars: config.vars, contextDir });
+  const previous = await readPreviousLedger();
+  const site = await loadSite({ inventoryDir: config.inventoryDir, stage, vars: config.vars, contextDir, previous });
   return runProgram(site, {
+    previousLedger: previous,
+    noFormat: config.noFormat,
+    addonScript: readAddonScript(config.inventoryDir),
     adminCidrs: config.adminCidrs,
     halted: config.halted,
     allowDestroyProduction: config.allowDestroyProduction,
@@ -89,4 +100,10 @@ export async function main(loadSite: SiteLoader, projectRoot = process.cwd()): P
     caKeyPem: config.caKeyPem,
     gcpProject: config.gcpProject,
   });
+}
+
+/** The project's addon hook: `roles/addon/setup.sh` beside the inventory folder, when present. */
+export function readAddonScript(inventoryDir: string): string | null {
+  const file = path.join(inventoryDir, "..", "roles", "addon", "setup.sh");
+  return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : null;
 }

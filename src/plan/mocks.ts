@@ -54,6 +54,11 @@ export class PlanMocks implements pulumi.runtime.Mocks {
       id = `${AWS_ID_PREFIX[type]}-${hex(type + name, 17)}`;
     }
     switch (type) {
+      case "pulumi:pulumi:StackReference":
+        // The program reads its own previous outputs (the allocation ledger); a plan starts from none.
+        state.outputs = {};
+        state.secretOutputNames = [];
+        break;
       case "aws:ec2/instance:Instance": {
         const subnet = this.byId.get(String(inputs.subnetId));
         state.availabilityZone = subnet?.availabilityZone ?? "mock-zone";
@@ -89,7 +94,22 @@ export class PlanMocks implements pulumi.runtime.Mocks {
         state.publicKeyPem = MOCK_PUBLIC_KEY;
         break;
       case "tls:index/selfSignedCert:SelfSignedCert":
+      case "tls:index/locallySignedCert:LocallySignedCert":
         state.certPem = MOCK_CERT;
+        break;
+      case "tls:index/certRequest:CertRequest":
+        state.certRequestPem = "-----BEGIN CERTIFICATE REQUEST-----\nmock\n-----END CERTIFICATE REQUEST-----\n";
+        break;
+      case "random:index/randomPassword:RandomPassword":
+        // A fixed stand-in of the requested length; it stays a secret output and prints masked.
+        state.result = "p".repeat(Number(inputs.length ?? 16));
+        state.bcryptHash = "$2a$10$mock";
+        break;
+      case "command:remote:Command":
+      case "command:local:Command":
+        // What the command would print (e.g. a swarm join token) is only known when it runs.
+        state.stdout = `mock-stdout-of-${name}`;
+        state.stderr = "";
         break;
     }
     if (type.startsWith("azure-native:")) {

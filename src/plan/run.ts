@@ -68,7 +68,7 @@ export async function runPlan(options: PlanRunOptions, program: () => Promise<Re
     if (v !== undefined) config[k] = typeof v === "string" ? v : JSON.stringify(v);
   }
   pulumi.runtime.setAllConfig(config, [...(options.secretKeys ?? [])]);
-  await pulumi.runtime.setMocks(mocks, "hive", options.stage, false);
+  await pulumi.runtime.setMocks(mocks, "hive", options.stage, false, "organization");
 
   const resources: PlannedResource[] = [];
   const monitor = pulumi.runtime.getMonitor() as unknown as MonitorLike;

@@ -8,7 +8,7 @@ const root = path.join(__dirname, "../..");
 const env = { ...process.env, PATH: "/usr/bin:/bin", AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "", PULUMI_CONFIG: "" };
 
 function hive(...args: string[]) {
-  const res = spawnSync(process.execPath, [path.join(root, "bin/hive.js"), ...args], { cwd: root, encoding: "utf8", env });
+  const res = spawnSync(process.execPath, [path.join(root, "bin/hive.js"), ...args], { cwd: root, encoding: "utf8", env, maxBuffer: 64 * 1024 * 1024 });
   assert.equal(res.status, 0, res.stderr);
   assert.ok(!/PRIVATE KEY/.test(res.stdout), "a private key in the output");
   return res.stdout;
@@ -61,7 +61,7 @@ test("private (prepared): the fleet and the servers at their inventory addresses
 });
 
 test("an inventory error fails with the inventory's message", () => {
-  const res = spawnSync(process.execPath, [path.join(root, "bin/hive.js"), "plan", "-s", "staging", "-i", "/nonexistent"], { cwd: root, encoding: "utf8", env });
+  const res = spawnSync(process.execPath, [path.join(root, "bin/hive.js"), "plan", "-s", "staging", "-i", "/nonexistent"], { cwd: root, encoding: "utf8", env, maxBuffer: 64 * 1024 * 1024 });
   assert.equal(res.status, 1);
   assert.match(res.stderr, /^hive: /);
 });
