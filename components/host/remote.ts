@@ -29,6 +29,7 @@ export const SCRIPTS = {
   "zabbix-hosts": ["host/scripts/lib.sh", "repository/scripts/zabbix-hosts.sh"],
   rsyslog: ["host/scripts/lib.sh", "repository/scripts/rsyslog.sh"],
   "backup-tools": ["host/scripts/lib.sh", "repository/scripts/backup-tools.sh"],
+  "ansible-venv": ["host/scripts/lib.sh", "repository/scripts/ansible-venv.sh"],
 } as const;
 export type ScriptKind = keyof typeof SCRIPTS;
 

@@ -6,7 +6,7 @@ import type { Site } from "../../src/inventory/model";
 import { stepCommand, type HostConnection } from "../host/command";
 import { checkOrder } from "../host/host-setup";
 import { componentPath } from "../host/remote";
-import { repositorySteps } from "./steps";
+import { ANSIBLE_VENV, repositorySteps } from "./steps";
 
 export interface RepositoryServerArgs {
   readonly site: Site;
@@ -29,6 +29,10 @@ export class RepositoryServer extends pulumi.ComponentResource {
   public readonly steps: Readonly<Record<string, command.remote.Command>>;
   /** The registry is up: image builds and pulls wait for this. */
   public readonly registry: command.remote.Command;
+  /** The Ansible virtualenv is ready: image builds and service initialisation wait for this. */
+  public readonly ansible: command.remote.Command;
+  /** Path of that virtualenv on the repository server (`ansibleVenv` of the workloads). */
+  public readonly ansibleVenv: string = ANSIBLE_VENV;
 
   constructor(name: string, args: RepositoryServerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hive:repository:RepositoryServer", name, {}, opts);
@@ -49,6 +53,7 @@ export class RepositoryServer extends pulumi.ComponentResource {
     }
     this.steps = steps;
     this.registry = steps["registry"];
+    this.ansible = steps["ansible-venv"];
     this.registerOutputs({});
   }
 }

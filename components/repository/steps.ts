@@ -1,7 +1,7 @@
 // The repository server's steps: pure planning from the site model.
 import type { Site } from "../../src/inventory/model";
 import { plan, type StepPlan } from "../host/steps";
-import { repositoryHost } from "../host/render";
+import { renderEnvironment, repositoryHost } from "../host/render";
 import {
   renderBackupService,
   renderBackupTimer,
@@ -12,6 +12,31 @@ import {
   renderZabbixHosts,
   ZABBIX_WEB_PORT,
 } from "./render";
+
+/**
+ * The repository server's Ansible virtualenv: image builds and service initialisation run
+ * `${ANSIBLE_VENV}/bin/ansible-playbook` with `ANSIBLE_COLLECTIONS_PATH=${ANSIBLE_COLLECTIONS}`.
+ */
+export const ANSIBLE_VENV = "/opt/hive/ansible";
+/** Where the venv's collections (community.docker) are installed. */
+export const ANSIBLE_COLLECTIONS = `${ANSIBLE_VENV}/collections`;
+/** Pinned versions: ansible-core 2.17 runs on Python 3.10+ and manages Python 3.7–3.12 targets. */
+export const ANSIBLE_CORE_VERSION = "2.17.14";
+export const DOCKER_PY_VERSION = "7.1.0";
+export const COMMUNITY_DOCKER_VERSION = "4.8.5";
+
+/** Parameters of the ansible-venv step: the venv, the pins, and the server's proxy/pip settings. */
+export function ansibleVenvEnv(site: Site): Record<string, string> {
+  const env: Record<string, string> = {
+    HIVE_ANSIBLE_VENV: ANSIBLE_VENV,
+    HIVE_ANSIBLE_CORE_VERSION: ANSIBLE_CORE_VERSION,
+    HIVE_DOCKER_PY_VERSION: DOCKER_PY_VERSION,
+    HIVE_COMMUNITY_DOCKER_VERSION: COMMUNITY_DOCKER_VERSION,
+  };
+  const environment = renderEnvironment(site, repositoryHost(site));
+  if (environment !== "") env.HIVE_ENVIRONMENT = environment;
+  return env;
+}
 
 export interface RepositoryStepOptions {
   /** Text of hive-backup.sh (the tool installed on the server). */
@@ -58,5 +83,7 @@ export function repositorySteps(site: Site, options: RepositoryStepOptions): Ste
       env: { HIVE_BACKUP_TOOL: options.backupTool, HIVE_BACKUP_SERVICE: renderBackupService(site), HIVE_BACKUP_TIMER: renderBackupTimer() },
       after: ["registry", "zabbix"],
     }),
+    // After docker like every repository step (the component waits for the whole host setup).
+    plan({ step: "ansible-venv", kind: "ansible-venv", host: on, env: ansibleVenvEnv(site) }),
   ];
 }

@@ -42,6 +42,7 @@ test("one server: every host step, a one-node swarm without join, the repository
       "p-repository-zabbix-hosts",
       "p-repository-rsyslog",
       "p-repository-backup-tools",
+      "p-repository-ansible-venv",
     ],
   );
 });

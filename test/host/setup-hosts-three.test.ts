@@ -147,11 +147,12 @@ test("repository: steps on the repository server after its host setup; registry 
   const repo = commands()
     .filter((c) => c.parent === "site-repository")
     .map((c) => c.name);
-  assert.deepEqual(repo, ["site-repository-registry", "site-repository-zabbix", "site-repository-zabbix-hosts", "site-repository-rsyslog", "site-repository-backup-tools"]);
+  assert.deepEqual(repo, ["site-repository-registry", "site-repository-zabbix", "site-repository-zabbix-hosts", "site-repository-rsyslog", "site-repository-backup-tools", "site-repository-ansible-venv"]);
   const ready = ["site-s-hive3-ntp", "site-s-hive3-docker", "site-s-hive3-zabbix-agent"];
   assert.deepEqual(get("site-repository-registry").dependsOn, ready);
   assert.deepEqual(get("site-repository-backup-tools").dependsOn, [...ready, "site-repository-registry", "site-repository-zabbix"]);
   assert.deepEqual(get("site-repository-zabbix-hosts").dependsOn, [...ready, "site-repository-zabbix"]);
+  assert.deepEqual(get("site-repository-ansible-venv").dependsOn, ready);
   const registry = get("site-repository-registry");
   assert.equal(((await value(registry.props.connection)) as { host: string }).host, publicIp(3));
   assert.equal(await value(registry.props.stdin), `HIVE_REGISTRY_PASSWORD=${Buffer.from(REGISTRY_PASSWORD).toString("base64")}\n`);

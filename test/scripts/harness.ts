@@ -14,6 +14,7 @@ export const STUBBED = [
   "hostnamectl", "timedatectl", "localectl", "getenforce", "setenforce", "update-ca-trust", "update-ca-certificates", "id",
   "usermod", "lsmod", "modprobe", "blockdev", "blkid", "parted", "pvs", "pvcreate", "vgs", "vgcreate", "lvs", "lvcreate",
   "htpasswd", "iptables", "iptables-restore", "curl", "docker", "mkdir", "mv", "getent", "groupadd", "useradd", "chown",
+  "python3", "python3.12",
 ];
 
 const STUB = join(__dirname, "stubs", "stub.sh");

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readlinkSync } from "node:fs";
+import { existsSync, readdirSync, readlinkSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { Machine, proveIdempotent } from "./harness";
 import { threeHivesAndRepoSite } from "../helpers/host-site-fixture";
@@ -185,6 +185,74 @@ test("hive-backup.sh: backs up registry, Zabbix and hook targets with -latest li
     } finally {
       gone.cleanup();
     }
+  } finally {
+    m.cleanup();
+  }
+});
+
+const venvEnv = {
+  HIVE_ANSIBLE_VENV: "/opt/hive/ansible",
+  HIVE_ANSIBLE_CORE_VERSION: "2.17.14",
+  HIVE_DOCKER_PY_VERSION: "7.1.0",
+  HIVE_COMMUNITY_DOCKER_VERSION: "4.8.5",
+  HIVE_ENVIRONMENT: "https_proxy=http://proxy.example:3128\nPIP_INDEX_URL=https://pypi.example/simple",
+};
+const manifest = "opt/hive/ansible/collections/ansible_collections/community/docker/MANIFEST.json";
+
+for (const os of ["el", "debian"] as const) {
+  for (const failAt of ["/opt/hive/ansible/bin/python -m pip install", "/opt/hive/ansible/bin/ansible-galaxy collection install"]) {
+    test(`ansible-venv (${os}, interrupted at ${failAt.split(" ").slice(1, 3).join(" ")}): python, venv, pinned ansible-core and docker, community.docker`, () => {
+      proveIdempotent({
+        kind: "ansible-venv",
+        os,
+        env: venvEnv,
+        expect: [
+          os === "el" ? "dnf install -y python3.12 python3.12-pip jq" : "apt-get install -y python3-venv python3-pip jq",
+          `${os === "el" ? "python3.12" : "python3"} -m venv --clear`,
+          "/opt/hive/ansible/bin/python -m pip install --disable-pip-version-check ansible-core==2.17.14 docker==7.1.0",
+          "/opt/hive/ansible/bin/ansible-galaxy collection install --force -p",
+        ],
+        failAt,
+        check: (m, first) => {
+          assert.equal(m.read("opt/hive/ansible/stub-freeze"), "ansible-core==2.17.14\ndocker==7.1.0\n");
+          assert.equal(JSON.parse(m.read(manifest)).collection_info.version, "4.8.5");
+          assert.ok(existsSync(join(m.root, "opt/hive/ansible/bin/ansible-playbook")));
+          const galaxy = first.mutations.find((x) => x.includes("ansible-galaxy"));
+          assert.equal(galaxy?.replace(m.root, ""), "/opt/hive/ansible/bin/ansible-galaxy collection install --force -p /opt/hive/ansible/collections community.docker:==4.8.5");
+        },
+      });
+    });
+  }
+}
+
+test("ansible-venv: proxy and pip index reach pip; a new pin reinstalls only what changed; a broken venv is made anew", () => {
+  const m = new Machine("debian");
+  try {
+    // The stub pip records the environment it saw.
+    assert.equal(m.run("ansible-venv", venvEnv).status, 0);
+    const bumped = m.run("ansible-venv", { ...venvEnv, HIVE_ANSIBLE_CORE_VERSION: "2.17.13", HIVE_COMMUNITY_DOCKER_VERSION: "4.8.4" });
+    assert.equal(bumped.status, 0, bumped.stderr);
+    assert.deepEqual(bumped.mutations.map((x) => x.replace(m.root, "")), [
+      "/opt/hive/ansible/bin/python -m pip install --disable-pip-version-check ansible-core==2.17.13",
+      "/opt/hive/ansible/bin/ansible-galaxy collection install --force -p /opt/hive/ansible/collections community.docker:==4.8.4",
+    ]);
+    assert.equal(m.read("opt/hive/ansible/stub-freeze"), "ansible-core==2.17.13\ndocker==7.1.0\n");
+    assert.equal(m.readState("pip-env"), "https_proxy=http://proxy.example:3128 PIP_INDEX_URL=https://pypi.example/simple\n");
+
+    rmSync(join(m.root, "opt/hive/ansible/pyvenv.cfg"));
+    const rebuilt = m.run("ansible-venv", venvEnv);
+    assert.equal(rebuilt.status, 0, rebuilt.stderr);
+    assert.deepEqual(rebuilt.mutations.map((x) => x.replace(m.root, "")), [
+      "python3 -m venv --clear /opt/hive/ansible",
+      "/opt/hive/ansible/bin/python -m pip install --disable-pip-version-check ansible-core==2.17.14 docker==7.1.0",
+      // --clear empties the whole venv directory, collections included.
+      "/opt/hive/ansible/bin/ansible-galaxy collection install --force -p /opt/hive/ansible/collections community.docker:==4.8.5",
+    ]);
+    assert.match(rebuilt.stdout, /changed: created the virtualenv \/opt\/hive\/ansible/);
+
+    const missing = m.run("ansible-venv", { ...venvEnv, HIVE_ANSIBLE_CORE_VERSION: "" });
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /ansible-venv: error: parameter HIVE_ANSIBLE_CORE_VERSION is required/);
   } finally {
     m.cleanup();
   }

@@ -44,7 +44,7 @@ for (const os of ["el", "debian"] as const) {
       m.disk("/dev/sdb");
       assert.deepEqual(
         plan.map((s) => s.step),
-        ["base", "hosts", "firewall", "tls", "docker", "drbd", "drbd-pool", "zabbix-agent", "addon", "init", "labels-p-hive0", "registry", "zabbix", "zabbix-hosts", "rsyslog", "backup-tools"],
+        ["base", "hosts", "firewall", "tls", "docker", "drbd", "drbd-pool", "zabbix-agent", "addon", "init", "labels-p-hive0", "registry", "zabbix", "zabbix-hosts", "rsyslog", "backup-tools", "ansible-venv"],
       );
       const first = runAll(m, os);
       assert.ok(first.includes("init: docker swarm init --advertise-addr 192.168.56.4"), first.join("\n"));

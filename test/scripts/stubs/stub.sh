@@ -247,5 +247,6 @@ case "$cmd" in
     fi
     ;;
   docker) exec bash "$here/docker.sh" "$@" ;;
+  python3 | python3.12 | python | ansible-galaxy) exec bash "$here/python.sh" "$0" "$@" ;;
   *) echo "stub: no behaviour for $cmd" >&2 && exit 2 ;;
 esac
