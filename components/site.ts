@@ -25,12 +25,8 @@ export interface SiteOptions extends FleetOptions {
   readonly noFormat?: boolean;
   /** Text of the project's `roles/addon/setup.sh`, run on every server after Docker. */
   readonly addonScript?: string | null;
-  /** Ansible virtualenv on the repository server, for image builds and service initialisation. */
-  readonly ansibleVenv?: string;
 }
 
-/** Default Ansible virtualenv on the repository server. */
-export const DEFAULT_ANSIBLE_VENV = "/opt/hive/ansible";
 
 export interface SiteArgs {
   site: SiteModel;
@@ -107,9 +103,9 @@ export class Site extends pulumi.ComponentResource {
         registryPassword,
         secrets: secretValues,
         previousLedger: options.previousLedger ?? { ports: {}, minors: {} },
-        ansibleVenv: options.ansibleVenv ?? DEFAULT_ANSIBLE_VENV,
+        ansibleVenv: this.hosts.repository.ansibleVenv,
         noFormat: options.noFormat,
-        dependsOn: [...Object.values(this.hosts.hostSetups), this.hosts.swarm, this.hosts.repository],
+        dependsOn: [...Object.values(this.hosts.hostSetups), this.hosts.swarm, this.hosts.repository, this.hosts.repository.ansible],
       },
       child,
     );
