@@ -9,6 +9,7 @@ import { REGISTRY_PASSWORD, SiteSecrets } from "./secrets";
 import type { HostConnection } from "./host/command";
 import { setupHosts, type SetupHostsResult } from "./host/setup-hosts";
 import { Workloads } from "./services/workloads";
+import { toInput, type SecretValues } from "./services/values";
 
 export interface SiteOptions extends FleetOptions {
   /** Absolute path of the stage's context directory (`<project>/.hive/<stage>`), for vagrant. */
@@ -34,15 +35,8 @@ export interface SiteArgs {
 }
 
 /** A SecretString or plain string as a secret Output; unknown secret names are an error. */
-export function resolveSecretString(value: SecretString | string, secrets: Readonly<Record<string, pulumi.Input<string>>> = {}): pulumi.Output<string> {
-  if (typeof value === "string") return pulumi.secret(value);
-  const parts = value.parts.map((p) => {
-    if (typeof p === "string") return pulumi.output(p);
-    const found = secrets[p.secret];
-    if (found === undefined) throw new Error(`secret "${p.secret}" is not defined`);
-    return pulumi.output(found);
-  });
-  return pulumi.secret(pulumi.all(parts).apply((xs) => xs.join("")));
+export function resolveSecretString(value: SecretString | string, secrets: SecretValues = {}): pulumi.Output<string> {
+  return pulumi.secret(pulumi.output(toInput(value, secrets)));
 }
 
 /** Inputs of the ssh_config renderer; connect addresses are resolved by the caller. */

@@ -2,15 +2,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
-import type * as pulumi from "@pulumi/pulumi";
 
-/** SSH access to a server, as the infrastructure layer gives it (the shape of command's ConnectionArgs). */
-export interface HostConnection {
-  readonly host: pulumi.Input<string>;
-  readonly user: pulumi.Input<string>;
-  /** Secret: keep it a secret Output when passing it in. */
-  readonly privateKey: pulumi.Input<string>;
-}
+/** SSH access to a server: the same shape the host setup uses. */
+export type { HostConnection } from "../host/command";
 
 export function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;

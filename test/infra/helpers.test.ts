@@ -137,7 +137,7 @@ test("secret strings resolve to secret outputs; an unknown secret is an error", 
   const value = await new Promise((resolve) => out.apply(resolve));
   assert.equal(value, "a-xyz-b");
   assert.equal(await pulumi.isSecret(resolveSecretString("plain")), true);
-  assert.throws(() => resolveSecretString({ kind: "secret", parts: [{ secret: "nope" }] }, {}), { message: 'secret "nope" is not defined' });
+  assert.throws(() => resolveSecretString({ kind: "secret", parts: [{ secret: "nope" }] }, {}), { message: 'secret "nope" is not among the site\'s secrets' });
   assert.ok(pulumi.Output.isInstance(out));
 });
 
