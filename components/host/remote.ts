@@ -24,6 +24,7 @@ export const SCRIPTS = {
   "swarm-token": ["swarm/scripts/swarm-token.sh"],
   "swarm-join": ["host/scripts/lib.sh", "swarm/scripts/swarm-join.sh"],
   "node-labels": ["host/scripts/lib.sh", "swarm/scripts/node-labels.sh"],
+  "follow-swarm-service": ["host/scripts/lib.sh", "swarm/scripts/follow-swarm-service.sh"],
   registry: ["host/scripts/lib.sh", "repository/scripts/compose-lib.sh", "repository/scripts/registry.sh"],
   zabbix: ["host/scripts/lib.sh", "repository/scripts/compose-lib.sh", "repository/scripts/zabbix.sh"],
   "zabbix-hosts": ["host/scripts/lib.sh", "repository/scripts/zabbix-hosts.sh"],

@@ -1,13 +1,15 @@
 // The swarm's steps: pure planning from the site model.
 import { STAGES, type Site } from "../../src/inventory/model";
 import { plan, type StepPlan } from "../host/steps";
+import { daemonSource, installScript, renderUnit } from "./daemon";
 
 export const SWARM_PORT = 2377;
 
 /**
  * docker_gwbridge on every hive (when internal_cidr is set) before anything joins, init on the first
  * hive, the manager join token read there, every other hive joining as a manager, and node labels
- * `<group>=true` set from the first hive. `after` may name steps of this plan only; the component adds
+ * `<group>=true` set from the first hive, then the swarm extension daemon (follow-swarm-service) on
+ * every hive once that hive is a labelled manager. `after` may name steps of this plan only; the component adds
  * the dependency on each server's host setup.
  */
 export function swarmSteps(site: Site): StepPlan[] {
@@ -56,5 +58,14 @@ export function swarmSteps(site: Site): StepPlan[] {
       }),
     );
   }
+  const daemonEnv = followSwarmServiceEnv();
+  for (const h of hives) {
+    steps.push(plan({ step: `follow-swarm-service-${h.shortName}`, kind: "follow-swarm-service", host: h.name, env: daemonEnv, after: [`labels-${h.shortName}`] }));
+  }
   return steps;
+}
+
+/** The daemon, its unit and its install script, as the follow-swarm-service step receives them. */
+export function followSwarmServiceEnv(): Record<string, string> {
+  return { HIVE_FSS_DAEMON: daemonSource(), HIVE_FSS_UNIT: renderUnit(), HIVE_FSS_INSTALL: installScript() };
 }

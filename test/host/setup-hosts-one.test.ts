@@ -37,6 +37,7 @@ test("one server: every host step, a one-node swarm without join, the repository
       "p-p-hive0-zabbix-agent",
       "p-swarm-init",
       "p-swarm-labels-p-hive0",
+      "p-swarm-follow-swarm-service-p-hive0",
       "p-repository-registry",
       "p-repository-zabbix",
       "p-repository-zabbix-hosts",

@@ -118,6 +118,9 @@ test("swarm: gwbridge on every hive, init on the first, join of the others with 
     "site-swarm-labels-s-hive0",
     "site-swarm-labels-s-hive1",
     "site-swarm-labels-s-hive2",
+    "site-swarm-follow-swarm-service-s-hive0",
+    "site-swarm-follow-swarm-service-s-hive1",
+    "site-swarm-follow-swarm-service-s-hive2",
   ]);
   const ready = (short: string) => [`site-${short}-ntp`, `site-${short}-docker`, `site-${short}-drbd-pool`, `site-${short}-zabbix-agent`];
   assert.deepEqual(get("site-swarm-gwbridge-s-hive1").dependsOn, ready("s-hive1"));
@@ -125,6 +128,11 @@ test("swarm: gwbridge on every hive, init on the first, join of the others with 
   assert.deepEqual(get("site-swarm-join-token").dependsOn, [...ready("s-hive0"), "site-swarm-init"]);
   assert.deepEqual(get("site-swarm-join-s-hive2").dependsOn, [...ready("s-hive2"), "site-swarm-init", "site-swarm-join-token", "site-swarm-gwbridge-s-hive2"]);
   assert.deepEqual(get("site-swarm-labels-s-hive2").dependsOn, [...ready("s-hive0"), "site-swarm-join-s-hive2"]);
+  const daemon = get("site-swarm-follow-swarm-service-s-hive2");
+  assert.deepEqual(daemon.dependsOn, [...ready("s-hive2"), "site-swarm-labels-s-hive2"]);
+  assert.equal(((await value(daemon.props.connection)) as { host: string }).host, publicIp(2));
+  assert.match((await value(daemon.props.create)) as string, /'HIVE_FSS_UNIT=\[Unit\]\n/);
+  assert.equal(daemon.props.delete, undefined);
 
   const join = get("site-swarm-join-s-hive2");
   assert.equal(((await value(join.props.connection)) as { host: string }).host, publicIp(2));

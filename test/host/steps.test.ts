@@ -2,7 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { hostSteps, plan, wantsDrbd } from "../../components/host/steps";
 import { checkOrder } from "../../components/host/host-setup";
-import { swarmSteps } from "../../components/swarm/steps";
+import { followSwarmServiceEnv, swarmSteps } from "../../components/swarm/steps";
+import { daemonSource, installScript, renderUnit } from "../../components/swarm/daemon";
+import { remoteCommand, scriptText, stepTrigger } from "../../components/host/remote";
 import { ANSIBLE_VENV, ansibleVenvEnv, repositorySteps } from "../../components/repository/steps";
 import { colocatedRepoSite, makeSite, oneHostSite, threeHivesAndRepoSite } from "../helpers/host-site-fixture";
 
@@ -50,11 +52,40 @@ test("checkOrder rejects a step that waits for an unknown or later step", () => 
 test("swarmSteps: one server has no join; every site needs a first hive", () => {
   assert.deepEqual(
     swarmSteps(oneHostSite()).map((s) => s.step),
-    ["init", "labels-p-hive0"],
+    ["init", "labels-p-hive0", "follow-swarm-service-p-hive0"],
   );
   const site = threeHivesAndRepoSite();
   const noFirst = { ...site, hosts: site.hosts.map((h) => ({ ...h, isFirstHive: false })) };
   assert.throws(() => swarmSteps(noFirst), /site pdns \(staging\) has no first hive/);
+});
+
+test("swarmSteps: the swarm extension daemon on every hive, on the hive itself, after that hive's labels", () => {
+  const site = threeHivesAndRepoSite();
+  const hives = site.hosts.filter((h) => h.isHive);
+  const daemon = swarmSteps(site).filter((s) => s.kind === "follow-swarm-service");
+  assert.deepEqual(
+    daemon.map((s) => [s.step, s.host, s.after]),
+    hives.map((h) => [`follow-swarm-service-${h.shortName}`, h.name, [`labels-${h.shortName}`]]),
+  );
+  assert.ok(!daemon.some((s) => s.host === site.hosts.find((h) => !h.isHive)?.name));
+  for (const s of daemon) {
+    assert.deepEqual(s.env, { HIVE_FSS_DAEMON: daemonSource(), HIVE_FSS_UNIT: renderUnit(), HIVE_FSS_INSTALL: installScript() });
+    assert.deepEqual([s.secrets, s.inputs, s.deleteEnv], [[], [], null]);
+  }
+  assert.doesNotThrow(() => checkOrder(swarmSteps(site)));
+});
+
+test("follow-swarm-service: the trigger covers the daemon, the unit and the install script; the command fits one argument", () => {
+  const env = followSwarmServiceEnv();
+  const script = scriptText("follow-swarm-service");
+  const base = stepTrigger(script, env);
+  for (const name of ["HIVE_FSS_DAEMON", "HIVE_FSS_UNIT", "HIVE_FSS_INSTALL"]) {
+    assert.notEqual(stepTrigger(script, { ...env, [name]: `${env[name]}# edited\n` }), base, name);
+  }
+  assert.notEqual(stepTrigger(`${script}\n`, env), base);
+  // sshd hands the command to the login shell as one argument: Linux caps one argument at 128 KiB.
+  const length = Buffer.byteLength(remoteCommand("follow-swarm-service-s-hive0", script, env, false));
+  assert.ok(length < 128 * 1024, `command is ${length} bytes`);
 });
 
 test("repositorySteps: on the repository server, secrets by name", () => {

@@ -14,7 +14,7 @@ export const STUBBED = [
   "hostnamectl", "timedatectl", "localectl", "getenforce", "setenforce", "update-ca-trust", "update-ca-certificates", "id",
   "usermod", "lsmod", "modprobe", "blockdev", "blkid", "parted", "pvs", "pvcreate", "vgs", "vgcreate", "lvs", "lvcreate",
   "htpasswd", "iptables", "iptables-restore", "curl", "docker", "mkdir", "mv", "getent", "groupadd", "useradd", "chown",
-  "python3", "python3.12",
+  "python3", "python3.12", "ip", "arping", "ping",
 ];
 
 const STUB = join(__dirname, "stubs", "stub.sh");
@@ -27,6 +27,7 @@ const STUB = join(__dirname, "stubs", "stub.sh");
 export const REAL_TOOLS = [
   "bash", "env", "cat", "sed", "awk", "grep", "tr", "cut", "head", "tail", "sort", "wc", "find", "stat", "chmod", "rm",
   "touch", "ln", "readlink", "basename", "dirname", "mktemp", "base64", "sha256sum", "jq", "date", "gzip", "gunzip", "tar",
+  "install", "cmp",
 ];
 
 function realTool(name: string): string {

@@ -73,7 +73,7 @@ case "$cmd" in
     [ "${1:-}" = -n ] && shift
     exec "$@"
     ;;
-  sleep | sshd | rsyslogd) reads ;;
+  sleep | sshd | rsyslogd | ip | arping | ping) reads ;;
   rpm)
     if [ "$1" = -q ]; then
       reads
