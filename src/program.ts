@@ -21,6 +21,8 @@ export interface ProgramConfig {
   readonly caKeyPem?: pulumi.Output<string>;
   readonly gcpProject?: string;
   readonly noFormat: boolean;
+  /** Stack config `hive:allocations`: a ledger imported before the first update. */
+  readonly importedLedger: unknown;
 }
 
 /** Reads the `hive:*` stack config once; paths are relative to the project root. */
@@ -42,6 +44,7 @@ export function readProgramConfig(projectRoot: string): ProgramConfig {
     caKeyPem: hive.getSecret("caKeyPem"),
     gcpProject: gcp.get("project") ?? process.env.GOOGLE_PROJECT ?? process.env.GOOGLE_CLOUD_PROJECT,
     noFormat: hive.getBoolean("noFormat") ?? false,
+    importedLedger: hive.getObject("allocations"),
   };
 }
 
@@ -85,7 +88,7 @@ export async function main(loadSite: SiteLoader, projectRoot = process.cwd()): P
   const stage = stackStage();
   const config = readProgramConfig(projectRoot);
   const contextDir = path.join(projectRoot, ".hive", stage);
-  const previous = await readPreviousLedger();
+  const previous = await readPreviousLedger(config.importedLedger);
   const site = await loadSite({ inventoryDir: config.inventoryDir, stage, vars: config.vars, contextDir, previous });
   return runProgram(site, {
     previousLedger: previous,

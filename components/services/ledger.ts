@@ -5,13 +5,14 @@ import { LEDGER_OUTPUT, ledgerToStore, parseLedger, selfStackName } from "../../
 
 /**
  * The ledger stored by the last update of this very stack. Call it from the program entry before deriving the
- * site. Works before the first deploy too: a freshly initialised stack has no outputs, so the ledger is empty.
+ * site. Before the first deploy the stack has no outputs: then the ledger is `imported` (stack config
+ * `hive:allocations`, e.g. hive-builder's `.hive/persistents.yml` numbers from `hive import-inventory`), else empty.
  */
-export async function readPreviousLedger(opts?: pulumi.CustomResourceOptions): Promise<Allocations> {
+export async function readPreviousLedger(imported?: unknown, opts?: pulumi.CustomResourceOptions): Promise<Allocations> {
   const name = selfStackName(pulumi.getOrganization(), pulumi.getProject(), pulumi.getStack());
   const ref = new pulumi.StackReference("hive-previous-ledger", { name }, opts);
   const details = await ref.getOutputDetails(LEDGER_OUTPUT);
-  return parseLedger(details.value ?? details.secretValue);
+  return parseLedger(details.value ?? details.secretValue ?? imported);
 }
 
 export interface AllocationLedgerArgs {

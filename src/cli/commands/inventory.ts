@@ -4,6 +4,15 @@ import { stringify } from "yaml";
 import { loadSite, siteToJson } from "../../inventory";
 import { resolveSiteOptions } from "./site-options";
 import { reportFailure } from "./validate";
+import { storedLedger } from "../ledger";
+import { findPulumi } from "../context";
+import { LocalStackRunner } from "../../automation/local";
+
+const SOURCES = {
+  stack: "allocations: as stored by the stack's last update",
+  config: "allocations: imported ledger from stack config hive:allocations (no update stored one yet)",
+  none: "allocations: none stored yet (new numbers print as null)",
+};
 
 export function registerInventory(program: Command): void {
   program
@@ -12,10 +21,16 @@ export function registerInventory(program: Command): void {
     .option("-s, --stage <stage>", "stage: private, staging or production (default: `hive set stage`, else private)")
     .option("-i, --inventory <dir>", "inventory folder (default: stack config hive:inventory, else inventory/)")
     .option("--json", "print JSON (the stable contract) instead of YAML")
-    .action((opts: { stage?: string; inventory?: string; json?: boolean }) => {
+    .option("--offline", "do not ask the stack for its stored allocations (no Pulumi CLI needed)")
+    .addHelpText("after", "\nExamples:\n  hive inventory -s staging -i examples/pdns/inventory --json\n  hive inventory -s production --offline")
+    .action(async (opts: { stage?: string; inventory?: string; json?: boolean; offline?: boolean }) => {
       try {
         const o = resolveSiteOptions(opts);
-        const site = loadSite({ inventoryDir: o.inventoryDir, stage: o.stage, vars: o.vars });
+        const root = process.cwd();
+        const useStack = !opts.offline && findPulumi(process.env) !== undefined;
+        const stored = await storedLedger(root, o.stage, useStack ? new LocalStackRunner({ workDir: root }) : null);
+        process.stderr.write(`${SOURCES[stored.source]}\n`);
+        const site = loadSite({ inventoryDir: o.inventoryDir, stage: o.stage, vars: o.vars, previous: stored.ledger });
         const json = siteToJson(site);
         process.stdout.write(opts.json ? JSON.stringify(json, null, 2) + "\n" : stringify(json));
       } catch (err) {
