@@ -24,6 +24,7 @@ export function registerBotCommand(program: Command): Command {
   const bot = program
     .command("bot")
     .description("run the deploy bot: previews and deployments on request over HTTP and Slack (see docs/bot.md)")
+    .addHelpText("after", "\nExamples:\n  hive bot --config bot.yml --port 8080\n  hive bot hash-token            # a new token and the hash for the config")
     .option("-c, --config <file>", "bot configuration (YAML or JSON)")
     .option("-p, --port <n>", "listen port (overrides the config; 0 picks a free port)", port)
     .option("--host <address>", "listen address (overrides the config; default 127.0.0.1)")

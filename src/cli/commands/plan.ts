@@ -59,6 +59,7 @@ export function registerPlanCommand(program: Command, deps: () => PlanCommandDep
   program
     .command("plan")
     .description("show the resources the stage would have, using the Pulumi runtime's mocks (no cloud account needed)")
+    .addHelpText("after", "\nExamples:\n  hive plan -s staging -i examples/pdns/inventory\n  hive plan -s production --json > plan.json\n  hive plan -s production --dot | dot -Tsvg > plan.svg")
     .option("-s, --stage <stage>", "stage: private, staging or production (default: `hive set stage`, else private)")
     .option("-i, --inventory <dir>", "inventory folder (default: hive:inventory of the stack config)")
     .option("--json", "print {resources: [{type, name, parent, inputs}]} as JSON")

@@ -50,6 +50,7 @@ export function registerValidate(program: Command): void {
   program
     .command("validate")
     .description("check the inventory of a stage and print a summary")
+    .addHelpText("after", "\nExamples:\n  hive validate -s staging -i examples/pdns/inventory\n  hive validate -s private   # inventory from hive:inventory of Pulumi.private.yaml")
     .option("-s, --stage <stage>", "stage: private, staging or production (default: `hive set stage`, else private)")
     .option("-i, --inventory <dir>", "inventory folder (default: stack config hive:inventory, else inventory/)")
     .action((opts: { stage?: string; inventory?: string }) => {
