@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { LocalWorkspace, type OutputMap, type Stack } from "@pulumi/pulumi/automation";
 import { publicOutputs, stringLeaves } from "./redact";
 import type { PublicOutputs, RunOptions, RunResult, StackRunner } from "./types";
+import { resolveBackendUrl } from "./backend";
 
 export interface LocalRunnerOptions {
   /** The folder holding Pulumi.yaml; default: the repository root. */
@@ -17,10 +18,7 @@ export interface LocalRunnerOptions {
 
 export const PROJECT_ROOT = path.resolve(__dirname, "../..");
 
-/** The state backend: explicit option, then PULUMI_BACKEND_URL, then a folder inside the project. */
-export function resolveBackendUrl(workDir: string, explicit?: string, env = process.env): string {
-  return explicit ?? env.PULUMI_BACKEND_URL ?? `file://${path.join(workDir, ".pulumi-state")}`;
-}
+export { resolveBackendUrl } from "./backend";
 
 /** Splits CLI output chunks into whole lines; the last partial line is kept until flush(). */
 export function lineSplitter(emit: (line: string) => void): { push(chunk: string): void; flush(): void } {

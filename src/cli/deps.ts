@@ -1,7 +1,7 @@
 // Everything a command touches outside its own arguments, so tests can replace each part.
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { LocalStackRunner, PROJECT_ROOT } from "../automation/local";
+import * as path from "node:path";
 import type { StackRunner } from "../automation/types";
 import { checkPulumi } from "./context";
 import { HIVE_BIN, LocalStackAccess, plannedUrnsVia, type PlannedUrns, type StackAccess } from "./stack-access";
@@ -38,6 +38,9 @@ function ask(question: string): Promise<boolean> {
   });
 }
 
+/** The checkout holding Pulumi.yaml (this file is src/cli/deps.ts). */
+const PROJECT_ROOT = path.resolve(__dirname, "../..");
+
 export function defaultDeps(root = PROJECT_ROOT): CliDeps {
   let interrupt: AbortController | undefined;
   return {
@@ -48,7 +51,8 @@ export function defaultDeps(root = PROJECT_ROOT): CliDeps {
     isTTY: process.stdin.isTTY === true && process.stderr.isTTY === true,
     confirm: ask,
     checkPulumi: () => checkPulumi(process.env),
-    runner: () => new LocalStackRunner({ workDir: root }),
+    // Loaded on first use: the Automation API takes a second to load, which `hive --help` should not pay.
+    runner: () => new (require("../automation/local") as typeof import("../automation/local")).LocalStackRunner({ workDir: root }),
     access: () => new LocalStackAccess(root),
     plannedUrns: plannedUrnsVia(HIVE_BIN, root),
     readStdin: () =>

@@ -3,8 +3,8 @@
 import { execFile, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
-import { resolveBackendUrl } from "../automation/local";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { resolveBackendUrl } from "../automation/backend";
 import type { OutputLike } from "../automation/redact";
 import { makeUrn, parseUrn } from "./phases";
 
@@ -31,6 +31,8 @@ export class LocalStackAccess implements StackAccess {
     if (backend.startsWith("file://")) mkdirSync(backend.slice("file://".length).split("?")[0], { recursive: true });
     const args = { stackName: stage, workDir: this.workDir };
     const opts = { workDir: this.workDir, envVars: this.envVars };
+    // Loaded on first use: the Automation API is slow to load and most commands never need it.
+    const { LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
     return create ? LocalWorkspace.createOrSelectStack(args, opts) : LocalWorkspace.selectStack(args, opts);
   }
 

@@ -6,7 +6,6 @@ import { resolveSiteOptions } from "./site-options";
 import { reportFailure } from "./validate";
 import { storedLedger } from "../ledger";
 import { findPulumi } from "../context";
-import { LocalStackRunner } from "../../automation/local";
 
 const SOURCES = {
   stack: "allocations: as stored by the stack's last update",
@@ -28,7 +27,9 @@ export function registerInventory(program: Command): void {
         const o = resolveSiteOptions(opts);
         const root = process.cwd();
         const useStack = !opts.offline && findPulumi(process.env) !== undefined;
-        const stored = await storedLedger(root, o.stage, useStack ? new LocalStackRunner({ workDir: root }) : null);
+        // Loaded only when used: the Automation API is slow to load and `--offline` needs none of it.
+        const runner = useStack ? new (require("../../automation/local") as typeof import("../../automation/local")).LocalStackRunner({ workDir: root }) : null;
+        const stored = await storedLedger(root, o.stage, runner);
         process.stderr.write(`${SOURCES[stored.source]}\n`);
         const site = loadSite({ inventoryDir: o.inventoryDir, stage: o.stage, vars: o.vars, previous: stored.ledger });
         const json = siteToJson(site);
