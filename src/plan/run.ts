@@ -62,6 +62,11 @@ export function isSecretValue(value: unknown): value is { value: unknown } {
  * registered, after every registration has finished. One plan per process: the Pulumi runtime is global.
  */
 export async function runPlan(options: PlanRunOptions, program: () => Promise<Record<string, unknown>> | Record<string, unknown>): Promise<PlanResult> {
+  // The SDK records a stack trace for every promise it tracks (for leak reports) and for every resource;
+  // building and source-mapping those traces was most of a large site's plan (30 hosts, 300 services, ~7000
+  // resources: 41 s). A plan reports the inventory's and the program's own messages, which need neither.
+  process.setSourceMapsEnabled(false);
+  Error.stackTraceLimit = 1;
   const mocks = new PlanMocks();
   const config: Record<string, string> = {};
   for (const [k, v] of Object.entries(options.config ?? {})) {
