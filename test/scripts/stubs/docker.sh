@@ -6,24 +6,8 @@ S="${STUB_STATE:?}"
 D="$S/docker"
 mkdir -p "$D/networks" "$D/nodes" "$D/compose"
 line="docker $*"
-log() { printf '%s\t%s\n' "$1" "$line" >>"$S/calls.log"; }
-mutate() {
-  if [ -f "$S/fail-once" ]; then
-    local pattern patterns=()
-    mapfile -t patterns <"$S/fail-once"
-    for pattern in "${patterns[@]}"; do
-      [ -n "$pattern" ] || continue
-      if [[ "$line" == "$pattern"* ]]; then
-        printf '%s\n' "${patterns[@]}" | grep -vxF "$pattern" >"$S/fail-once.new" || true
-        mv "$S/fail-once.new" "$S/fail-once"
-        log F
-        echo "stub: '$line' failed on purpose" >&2
-        exit 1
-      fi
-    done
-  fi
-  log M
-}
+# shellcheck source-path=SCRIPTDIR source=record.sh
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/record.sh"
 state() { cat "$D/swarm" 2>/dev/null || echo inactive; }
 
 case "$1 ${2:-}" in

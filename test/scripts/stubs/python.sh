@@ -11,24 +11,8 @@ shift
 stub="$(dirname "$(readlink -f "$0")")/stub.sh"
 if [ -n "$ROOT" ] && [[ "$invoked" == "$ROOT"/* ]]; then name="${invoked#"$ROOT"}"; else name="$(basename "$invoked")"; fi
 line="$name $*"
-log() { printf '%s\t%s\n' "$1" "$line" >>"$S/calls.log"; }
-mutate() {
-  if [ -f "$S/fail-once" ]; then
-    local pattern patterns=()
-    mapfile -t patterns <"$S/fail-once"
-    for pattern in "${patterns[@]}"; do
-      [ -n "$pattern" ] || continue
-      if [[ "$line" == "$pattern"* ]]; then
-        printf '%s\n' "${patterns[@]}" | grep -vxF "$pattern" >"$S/fail-once.new" || true
-        mv "$S/fail-once.new" "$S/fail-once"
-        log F
-        echo "stub: '$line' failed on purpose" >&2
-        exit 1
-      fi
-    done
-  fi
-  log M
-}
+# shellcheck source-path=SCRIPTDIR source=record.sh
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/record.sh"
 # The venv a tool under <venv>/bin belongs to.
 venv="$(dirname "$(dirname "$invoked")")"
 

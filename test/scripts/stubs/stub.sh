@@ -10,25 +10,9 @@ here="$(dirname "$(readlink -f "$0")")"
 cmd="$(basename "$0")"
 line="$cmd $*"
 
-log() { printf '%s\t%s\n' "$1" "$line" >>"$S/calls.log"; }
+# shellcheck source-path=SCRIPTDIR source=record.sh
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/record.sh"
 reads() { log R; }
-mutate() {
-  if [ -f "$S/fail-once" ]; then
-    local pattern patterns=()
-    mapfile -t patterns <"$S/fail-once"
-    for pattern in "${patterns[@]}"; do
-      [ -n "$pattern" ] || continue
-      if [[ "$line" == "$pattern"* ]]; then
-        printf '%s\n' "${patterns[@]}" | grep -vxF "$pattern" >"$S/fail-once.new" || true
-        mv "$S/fail-once.new" "$S/fail-once"
-        log F
-        echo "stub: '$line' failed on purpose" >&2
-        exit 1
-      fi
-    done
-  fi
-  log M
-}
 key() { printf '%s' "$1" | tr '/' '_'; }
 last() { printf '%s' "${!#}"; }
 installed() { [ -f "$S/pkgs/$1" ]; }
