@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { shellQuote } from "../shell";
 
 const COMPONENTS = join(__dirname, "..");
 
@@ -51,10 +52,7 @@ export function scriptText(kind: ScriptKind): string {
   return text;
 }
 
-/** Quotes a word for a POSIX shell. */
-export function shellQuote(word: string): string {
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
+export { shellQuote };
 
 const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
 

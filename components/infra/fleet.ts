@@ -126,11 +126,6 @@ export function renderSshConfig(entries: readonly SshConfigEntry[], identityFile
     .join("\n");
 }
 
-/** Single-quotes a value for a POSIX shell. */
-export function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
-
 /** The plain (non-resource) part of the servers map, for registerOutputs and stack outputs. */
 export function serverOutputs(servers: Record<string, ServerEndpoint>): Record<string, { publicIp: pulumi.Output<string>; privateIp: pulumi.Output<string>; adminUser: string }> {
   return Object.fromEntries(Object.entries(servers).map(([k, s]) => [k, { publicIp: s.publicIp, privateIp: s.privateIp, adminUser: s.adminUser }]));

@@ -5,7 +5,8 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Command as RemoteCommand } from "@pulumi/command/remote/command";
 import type { Site } from "../../src/inventory/model";
-import { FleetKeys, HostFleet, ServerEndpoint, serverOutputs, shellQuote } from "./fleet";
+import { FleetKeys, HostFleet, ServerEndpoint, serverOutputs } from "./fleet";
+import { shellQuote } from "../shell";
 
 export const BOOTSTRAP_SCRIPT = fs.readFileSync(path.join(__dirname, "scripts", "bootstrap-admin.sh"), "utf8");
 

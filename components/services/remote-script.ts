@@ -2,13 +2,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
+import { shellQuote } from "../shell";
 
 /** SSH access to a server: the same shape the host setup uses. */
 export type { HostConnection } from "../host/command";
 
-export function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
+export { shellQuote };
 
 /** Reads a script shipped with the components (`components/<module>/scripts/<file>`). */
 export function readScript(module: string, file: string): string {

@@ -2,6 +2,7 @@
 // three hives plus a separate repository server, and three hives with the repository on the last one.
 import type { Host, InternalNetworks, Provider, Site, Stage, Value } from "../../src/inventory/model";
 import { STAGE_PREFIX } from "../../src/inventory/model";
+import { splitInternalCidr } from "../../src/inventory/cidr";
 
 export interface FixtureOptions {
   readonly name?: string;
@@ -30,16 +31,7 @@ export const INTERNAL_NETWORKS: InternalNetworks = {
   zabbix: "10.254.224.0/19",
 };
 
-const NO_INTERNAL: InternalNetworks = {
-  overlay: null,
-  ingress: null,
-  ingressGateway: null,
-  gwbridge: null,
-  docker0: null,
-  docker0Bip: null,
-  registry: null,
-  zabbix: null,
-};
+const NO_INTERNAL = splitInternalCidr(null);
 
 export function makeSite(o: FixtureOptions): Site {
   const name = o.name ?? "pdns";
