@@ -16,3 +16,13 @@ hive_compose_up() {
     hive_changed "compose project $project up"
   fi
 }
+
+# Stops a compose project whose file exists (the delete of a step); a server without docker has nothing to stop.
+# Usage: hive_compose_down <project> <compose file>
+hive_compose_down() {
+  local project="$1" file="$ROOT$2"
+  if [ -f "$file" ] && command -v docker >/dev/null; then
+    docker compose -p "$project" -f "$file" down
+    hive_changed "compose project $project down"
+  fi
+}

@@ -19,10 +19,7 @@ fi
 
 dir=/var/lib/hive/registry
 if [ "${HIVE_MODE:-up}" = down ]; then
-  if [ -f "$ROOT$dir/compose.yml" ] && command -v docker >/dev/null; then
-    docker compose -p registry -f "$ROOT$dir/compose.yml" down
-    hive_changed "compose project registry down"
-  fi
+  hive_compose_down registry "$dir/compose.yml"
   hive_done
   exit 0
 fi

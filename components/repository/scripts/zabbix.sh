@@ -18,10 +18,7 @@ fi
 
 dir=/var/lib/hive/zabbix
 if [ "${HIVE_MODE:-up}" = down ]; then
-  if [ -f "$ROOT$dir/compose.yml" ] && command -v docker >/dev/null; then
-    docker compose -p zabbix -f "$ROOT$dir/compose.yml" down
-    hive_changed "compose project zabbix down"
-  fi
+  hive_compose_down zabbix "$dir/compose.yml"
   hive_done
   exit 0
 fi
