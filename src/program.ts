@@ -8,6 +8,7 @@ import { readPreviousLedger } from "../components/services/ledger";
 import { STAGES } from "./inventory/model";
 import { Site, SiteOptions } from "../components/site";
 import { serverOutputs } from "../components/infra/fleet";
+import { INVENTORY_ENV } from "./automation/types";
 
 export interface ProgramConfig {
   /** Absolute path of the inventory folder. */
@@ -26,7 +27,7 @@ export interface ProgramConfig {
 }
 
 /** Reads the `hive:*` stack config once; paths are relative to the project root. */
-export function readProgramConfig(projectRoot: string): ProgramConfig {
+export function readProgramConfig(projectRoot: string, env: NodeJS.ProcessEnv = process.env): ProgramConfig {
   const hive = new pulumi.Config("hive");
   const gcp = new pulumi.Config("gcp");
   const adminCidrs = hive.getObject<string[]>("adminCidrs") ?? ["0.0.0.0/0"];
@@ -34,7 +35,7 @@ export function readProgramConfig(projectRoot: string): ProgramConfig {
     throw new Error(`hive:adminCidrs must be a list of IPv4 CIDRs, got ${JSON.stringify(adminCidrs)}`);
   }
   return {
-    inventoryDir: path.resolve(projectRoot, hive.get("inventory") ?? "inventory"),
+    inventoryDir: path.resolve(projectRoot, env[INVENTORY_ENV] || (hive.get("inventory") ?? "inventory")),
     vars: hive.getObject<Record<string, unknown>>("vars") ?? {},
     adminCidrs,
     halted: hive.getBoolean("halted") ?? false,
@@ -83,11 +84,21 @@ export interface LoadSiteArgs {
 }
 export type SiteLoader = (args: LoadSiteArgs) => SiteModel | Promise<SiteModel>;
 
+/**
+ * The folder of Pulumi.yaml. The language host runs the program in the folder of `main` (src/), not in
+ * the project's, and says where the project is; without a language host (mocks) it is this checkout.
+ */
+export function projectRoot(): string {
+  // Under mocks the runtime reports a placeholder, not a path.
+  const dir = pulumi.runtime.getRootDirectory();
+  return dir !== "" && path.isAbsolute(dir) ? dir : path.resolve(__dirname, "..");
+}
+
 /** The whole program: config, site model, resources. */
-export async function main(loadSite: SiteLoader, projectRoot = process.cwd()): Promise<ProgramOutputs> {
+export async function main(loadSite: SiteLoader, root = projectRoot()): Promise<ProgramOutputs> {
   const stage = stackStage();
-  const config = readProgramConfig(projectRoot);
-  const contextDir = path.join(projectRoot, ".hive", stage);
+  const config = readProgramConfig(root);
+  const contextDir = path.join(root, ".hive", stage);
   const previous = await readPreviousLedger(config.importedLedger);
   const site = await loadSite({ inventoryDir: config.inventoryDir, stage, vars: config.vars, contextDir, previous });
   return runProgram(site, {

@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import type { StepPlan } from "./steps";
-import { remoteCommand, scriptText, secretsDigest, secretsStdin, stepTrigger } from "./remote";
+import { remoteCommand, scriptText, secretsStdin } from "./remote";
 
 /** How the program reaches a server. */
 export interface HostConnection {
@@ -40,7 +40,17 @@ function checkNames(what: string, wanted: readonly string[], given: Readonly<Rec
   }
 }
 
-/** One `command.remote.Command` for a step; `dependsOn` comes from the caller. */
+/**
+ * One `command.remote.Command` for a step; `dependsOn` comes from the caller.
+ *
+ * The step's script and plain parameters are its `create` and `update` text and its secrets are its
+ * `stdin`, and it has no `triggers`: the command provider replaces a command whose triggers change
+ * (create of the new, then delete of the old), but *updates* one whose create/update/stdin change. So a
+ * changed script or parameter runs the step again on the server and never runs its delete. A step with a
+ * delete is also given its resource name (`HIVE_OWNER`): its script claims what it made under that name
+ * and its delete undoes only its own claim, so a renamed step's old delete leaves the new one's work alone;
+ * a forced replacement deletes first (`deleteBeforeReplace`). See components/host/README.md.
+ */
 export function stepCommand(
   name: string,
   step: StepPlan,
@@ -54,31 +64,25 @@ export function stepCommand(
   checkNames("secrets", step.secrets, secrets, step.step);
   const script = scriptText(step.kind);
   const asRoot = connection.user === "root";
-  const env = pulumi.all(inputs).apply((dynamic) => ({ ...step.env, ...dynamic }) as Record<string, string>);
-  const triggers: pulumi.Input<string>[] = [env.apply((e) => stepTrigger(script, e))];
-  let stdin: pulumi.Output<string> | undefined;
-  if (step.secrets.length > 0) {
-    const values = pulumi.all(secrets);
-    stdin = pulumi.secret(values.apply((v) => secretsStdin(v as Record<string, string>)));
-    triggers.push(pulumi.secret(values.apply((v) => secretsDigest(v as Record<string, string>))));
-  }
   const deleteEnv = step.deleteEnv;
+  const owner: Record<string, string> = deleteEnv === null ? {} : { HIVE_OWNER: name };
+  const env = pulumi.all(inputs).apply((dynamic) => ({ ...step.env, ...owner, ...dynamic }) as Record<string, string>);
+  const stdin = step.secrets.length > 0 ? pulumi.secret(pulumi.all(secrets).apply((v) => secretsStdin(v as Record<string, string>))) : undefined;
   const create = env.apply((e) => remoteCommand(step.step, script, e, asRoot));
   return new command.remote.Command(
     name,
     {
       connection: connectionArgs(connection),
       create,
-      // A changed step runs its (idempotent) script again as an update: without an update command the
-      // provider would replace the resource, running the old delete (e.g. compose down) after the new create.
       update: create,
       delete: deleteEnv === null ? undefined : env.apply((e) => remoteCommand(step.step, script, { ...e, ...deleteEnv }, asRoot)),
       stdin,
-      triggers,
+      // The provider would pass the previous output through SSH setenv, which sshd refuses by default.
+      addPreviousOutputInEnv: false,
       logging: step.secretStdout ? "stderr" : undefined,
     },
     pulumi.mergeOptions(opts, {
-      deleteBeforeReplace: step.deleteBeforeReplace,
+      deleteBeforeReplace: deleteEnv !== null,
       additionalSecretOutputs: step.secretStdout ? ["stdout"] : undefined,
     }),
   );

@@ -1,6 +1,5 @@
 // How a step's script reaches a server: one text (helpers + script) run by bash as root, with its
 // plain parameters in front of it and its secrets on standard input. Pure functions, tested directly.
-import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { shellQuote } from "../shell";
@@ -77,17 +76,4 @@ export function secretsStdin(secrets: Readonly<Record<string, string>>): string 
     .sort()
     .map((name) => `${name}=${Buffer.from(secrets[name], "utf8").toString("base64")}\n`)
     .join("");
-}
-
-/** The trigger of a step: sha256 over its script and its plain parameters (key order independent). */
-export function stepTrigger(script: string, env: Readonly<Record<string, string>>): string {
-  const h = createHash("sha256");
-  h.update(script);
-  for (const name of Object.keys(env).sort()) h.update(`\0${name}=${env[name]}`);
-  return h.digest("hex");
-}
-
-/** sha256 of a secret bundle, so a changed secret re-runs its step (kept as a secret output). */
-export function secretsDigest(secrets: Readonly<Record<string, string>>): string {
-  return createHash("sha256").update(secretsStdin(secrets)).digest("hex");
 }

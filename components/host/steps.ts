@@ -31,17 +31,15 @@ export interface StepPlan {
   readonly inputs: readonly string[];
   /** Steps of the same component that must finish first. */
   readonly after: readonly string[];
-  /** When set, the delete command runs the same script with these variables added. */
+  /** When set, the delete command runs the same script with these variables added (and a replacement deletes first). */
   readonly deleteEnv: Readonly<Record<string, string>> | null;
-  /** Replace by deleting first (the delete undoes what a new create would redo). */
-  readonly deleteBeforeReplace: boolean;
   /** The step prints a secret: its stdout is a secret output and is not logged. */
   readonly secretStdout: boolean;
 }
 
-type Defaulted = "secrets" | "inputs" | "after" | "deleteEnv" | "deleteBeforeReplace" | "secretStdout";
+type Defaulted = "secrets" | "inputs" | "after" | "deleteEnv" | "secretStdout";
 export function plan(p: Omit<StepPlan, Defaulted> & Partial<Pick<StepPlan, Defaulted>>): StepPlan {
-  return { secrets: [], inputs: [], after: [], deleteEnv: null, deleteBeforeReplace: false, secretStdout: false, ...p };
+  return { secrets: [], inputs: [], after: [], deleteEnv: null, secretStdout: false, ...p };
 }
 
 function truthy(v: Value | undefined): boolean {

@@ -1,6 +1,7 @@
 // Rendered files of the repository server: pure functions from the site model to text.
 import type { Site } from "../../src/inventory/model";
 import { DEFAULT_ZABBIX_SUBNET, certPath, keyPath, repositoryHost, stringVar, syslogPort } from "../host/render";
+import { rainerString } from "../shell";
 
 export const ZABBIX_SERVER_IMAGE = "zabbix/zabbix-server-mysql:alpine-7.0-latest";
 export const ZABBIX_WEB_IMAGE = "zabbix/zabbix-web-nginx-mysql:alpine-7.0-latest";
@@ -126,8 +127,7 @@ function escapeRegex(s: string): string {
 export function renderRsyslogConf(site: Site): string {
   const port = syslogPort(site);
   const servers = site.hosts.map((h) => escapeRegex(h.name)).join("|");
-  // rsyslog string constants escape backslashes.
-  const pattern = `^(localhost|${servers})$`.replace(/\\/g, "\\\\");
+  const pattern = rainerString(`^(localhost|${servers})$`);
   return [
     'module(load="imudp")',
     'module(load="imtcp")',
@@ -137,7 +137,7 @@ export function renderRsyslogConf(site: Site): string {
     'template(name="hive-inner-file" type="string" string="/var/log/services/%HOSTNAME%.%APP-NAME%.log")',
     'template(name="hive-host-file" type="string" string="/var/log/services/%HOSTNAME%.log")',
     'ruleset(name="hive-services") {',
-    `  if not re_match($hostname, "${pattern}") then {`,
+    `  if not re_match($hostname, ${pattern}) then {`,
     '    action(type="omfile" dynaFile="hive-host-file" fileCreateMode="0640")',
     '  } else if $syslogfacility-text == "local0" then {',
     '    action(type="omfile" dynaFile="hive-service-file" fileCreateMode="0640")',

@@ -1,6 +1,7 @@
 // Files a service puts on the repository server: its backup functions and its log error-monitoring rules.
 import type { BackupScript, Service, Site } from "../../src/inventory/model";
 import { shellQuote } from "./remote-script";
+import { rainerString } from "../shell";
 
 export const BACKUP_DIR = "/var/lib/hive-backup.d";
 export const RSYSLOG_SERVICES_DIR = "/etc/rsyslog-services.d";
@@ -84,10 +85,6 @@ export function renderBackupScript(service: Service, site: Site): string | null 
 }
 
 /** A regex as a RainerScript string literal. */
-function rainerString(s: string): string {
-  return `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
-}
-
 /**
  * `/etc/rsyslog-services.d/<service>.conf`: messages of the service (facility local0 with the service's tag, or
  * for standalone services their own hostname) that match a monitor_error regex and no ignore_error regex go to

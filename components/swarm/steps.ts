@@ -54,7 +54,6 @@ export function swarmSteps(site: Site): StepPlan[] {
         env: { HIVE_NODE: h.shortName, HIVE_LABELS: h.groups.join(" "), HIVE_KNOWN_LABELS: knownLabels },
         after: [h === first ? "init" : `join-${h.shortName}`],
         deleteEnv: { HIVE_LABEL_MODE: "remove" },
-        deleteBeforeReplace: true,
       }),
     );
   }

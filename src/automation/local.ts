@@ -4,7 +4,7 @@ import { mkdirSync } from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace, type OutputMap, type Stack } from "@pulumi/pulumi/automation";
 import { publicOutputs, stringLeaves } from "./redact";
-import type { PublicOutputs, RunOptions, RunResult, StackRunner } from "./types";
+import { INVENTORY_ENV, type PublicOutputs, type RunOptions, type RunResult, type StackRunner } from "./types";
 import { resolveBackendUrl } from "./backend";
 
 export interface LocalRunnerOptions {
@@ -47,14 +47,16 @@ export class LocalStackRunner implements StackRunner {
   }
 
   /** The stage's stack; `create: false` for reads, so that looking never creates a stack. */
-  private async stack(stage: string, opts: { withPlan?: boolean; create?: boolean } = {}): Promise<Stack> {
+  private async stack(stage: string, opts: { withPlan?: boolean; create?: boolean; inventory?: string } = {}): Promise<Stack> {
     if (this.envVars.PULUMI_BACKEND_URL.startsWith("file://")) {
       const dir = this.envVars.PULUMI_BACKEND_URL.slice("file://".length).split("?")[0];
       mkdirSync(dir, { recursive: true });
     }
     const args = { stackName: stage, workDir: this.workDir };
     // Older CLIs hid update plans behind experimental mode (and saved empty plans without it).
-    const envVars = opts.withPlan ? { ...this.envVars, PULUMI_EXPERIMENTAL: "true" } : this.envVars;
+    const envVars: Record<string, string> = { ...this.envVars };
+    if (opts.withPlan) envVars.PULUMI_EXPERIMENTAL = "true";
+    if (opts.inventory !== undefined) envVars[INVENTORY_ENV] = opts.inventory;
     const wsOpts = { workDir: this.workDir, envVars };
     return opts.create === false ? LocalWorkspace.selectStack(args, wsOpts) : LocalWorkspace.createOrSelectStack(args, wsOpts);
   }
@@ -81,7 +83,7 @@ export class LocalStackRunner implements StackRunner {
   }
 
   async preview(stage: string, opts: RunOptions): Promise<RunResult> {
-    const stack = await this.stack(stage, { withPlan: opts.planFile !== undefined });
+    const stack = await this.stack(stage, { withPlan: opts.planFile !== undefined, inventory: opts.inventory });
     const { options, flush } = LocalStackRunner.common(opts);
     try {
       const res = opts.destroy ? await stack.previewDestroy(options) : await stack.preview({ ...options, plan: opts.planFile });
@@ -92,7 +94,7 @@ export class LocalStackRunner implements StackRunner {
   }
 
   async up(stage: string, opts: RunOptions): Promise<RunResult> {
-    const stack = await this.stack(stage, { withPlan: opts.planFile !== undefined });
+    const stack = await this.stack(stage, { withPlan: opts.planFile !== undefined, inventory: opts.inventory });
     const { options, flush } = LocalStackRunner.common(opts);
     try {
       const res = await stack.up({ ...options, plan: opts.planFile });

@@ -1,6 +1,12 @@
 // The contract between whatever starts stack operations (the CLI, the deploy bot) and the Pulumi
 // Automation API. Everything above this layer talks to a StackRunner, so tests can swap in a double.
 
+/**
+ * Environment variable through which `hive up|preview -i DIR` hands its inventory folder to the program
+ * for that one run; it wins over stack config `hive:inventory`, which is never rewritten for it.
+ */
+export const INVENTORY_ENV = "HIVE_INVENTORY";
+
 /** The stack operations hive runs; a stage is a Pulumi stack name. */
 export type Operation = "preview" | "up" | "refresh" | "destroy";
 
@@ -22,6 +28,8 @@ export interface RunOptions {
   destroy?: boolean;
   /** Update message recorded in the stack history. */
   message?: string;
+  /** up/preview: the inventory folder for this run instead of stack config `hive:inventory` (`hive -i`). */
+  inventory?: string;
   /** Aborting asks the engine to stop cleanly (SIGINT to the CLI). */
   signal?: AbortSignal;
 }

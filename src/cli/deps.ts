@@ -4,7 +4,7 @@ import { createInterface } from "node:readline";
 import * as path from "node:path";
 import type { StackRunner } from "../automation/types";
 import { checkPulumi } from "./context";
-import { HIVE_BIN, LocalStackAccess, plannedUrnsVia, type PlannedUrns, type StackAccess } from "./stack-access";
+import { HIVE_BIN, LocalStackAccess, plannedResourcesVia, type PlannedResources, type StackAccess } from "./stack-access";
 
 export interface CliDeps {
   /** The project root: Pulumi.yaml, Pulumi.<stage>.yaml, .hive/. */
@@ -19,7 +19,7 @@ export interface CliDeps {
   checkPulumi(): string;
   runner(): StackRunner;
   access(): StackAccess;
-  plannedUrns: PlannedUrns;
+  plannedResources: PlannedResources;
   /** Standard input, whole (secret values that must not appear on a command line). */
   readStdin(): Promise<string>;
   /** Runs a program with the terminal attached; resolves to its exit code. */
@@ -54,7 +54,7 @@ export function defaultDeps(root = PROJECT_ROOT): CliDeps {
     // Loaded on first use: the Automation API takes a second to load, which `hive --help` should not pay.
     runner: () => new (require("../automation/local") as typeof import("../automation/local")).LocalStackRunner({ workDir: root }),
     access: () => new LocalStackAccess(root),
-    plannedUrns: plannedUrnsVia(HIVE_BIN, root),
+    plannedResources: plannedResourcesVia(HIVE_BIN, root),
     readStdin: () =>
       new Promise((resolve, reject) => {
         const chunks: Buffer[] = [];

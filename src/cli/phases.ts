@@ -13,18 +13,30 @@ export const PHASES = [
 export type Phase = (typeof PHASES)[number];
 
 /**
- * Component type tokens (`hive:<module>:<Type>`) whose subtrees make up each phase. A resource belongs
- * to a phase when one of its ancestors (or itself) has a matching type.
+ * The component types that make up each phase (its *units*; `-l` names units). A resource belongs to a
+ * phase when one of its ancestors (or itself) is such a unit. Components that hold units of several phases
+ * (the Site, Workloads) and what lies outside every unit (secrets, providers, the allocation ledger) belong
+ * to no phase: they are the *support* every phase needs.
  */
-const PHASE_TYPES: Record<Phase, (type: string) => boolean> = {
+const PHASE_UNITS: Record<Phase, (type: string) => boolean> = {
   "build-infra": (t) => t.startsWith("hive:infra:") || t.startsWith("hive:pki:"),
   "setup-hosts": (t) => t.startsWith("hive:host:") || t.startsWith("hive:swarm:") || t.startsWith("hive:repository:"),
   "build-images": (t) => t.startsWith("hive:images:"),
   "build-volumes": (t) => t.startsWith("hive:volumes:"),
   "build-networks": (t) => t.startsWith("hive:networks:"),
-  "deploy-services": (t) => t.startsWith("hive:services:") && t !== "hive:services:ServiceInit",
+  "deploy-services": (t) => t === "hive:services:SwarmService" || t === "hive:services:RepositoryFile",
   "initialize-services": (t) => t === "hive:services:ServiceInit",
 };
+
+const STACK_TYPE = "pulumi:pulumi:Stack";
+
+/** The phase a resource belongs to and the depth of its unit in its type chain; null for support. */
+export function phaseOf(typeChain: readonly string[]): { phase: Phase; depth: number } | null {
+  for (let depth = 0; depth < typeChain.length; depth++) {
+    for (const phase of PHASES) if (PHASE_UNITS[phase](typeChain[depth])) return { phase, depth };
+  }
+  return null;
+}
 
 /** Phases whose `-l` limits apply, and to what the names refer. */
 export const LIMITABLE: Partial<Record<Phase, string>> = {
@@ -63,23 +75,92 @@ export function isPhase(value: string): value is Phase {
 }
 
 /**
- * The URNs a phase command passes as `target`: every resource in the phase's component subtrees,
- * narrowed by `limit` (names of services, images, volumes or servers) when given. A limit name matches
- * a phase component named exactly so or ending in `-<name>`. Resources outside the phase are never
- * targeted, so an update limited this way cannot delete anything outside it.
+ * The resources of a phase: every resource in the phase's units, narrowed by `limit` (names of services,
+ * images, volumes or servers) when given. A limit name matches a unit named exactly so or ending in
+ * `-<name>`.
  */
 export function selectTargets(urns: readonly string[], phase: Phase, limit: readonly string[] = []): string[] {
-  const inPhase = PHASE_TYPES[phase];
   const selected: string[] = [];
   for (const urn of urns) {
     const parsed = parseUrn(urn);
-    if (parsed.typeChain[parsed.typeChain.length - 1] === "pulumi:pulumi:Stack") continue;
-    const depth = parsed.typeChain.findIndex(inPhase);
-    if (depth < 0) continue;
-    if (limit.length > 0 && !limitMatches(urns, parsed, depth, limit)) continue;
+    const owner = phaseOf(parsed.typeChain);
+    if (owner === null || owner.phase !== phase) continue;
+    if (limit.length > 0 && !limitMatches(urns, parsed, owner.depth, limit)) continue;
     selected.push(urn);
   }
   return selected.sort();
+}
+
+/** A resource the program declares, with the URNs it depends on (from `hive plan --json`). */
+export interface PlannedResource {
+  readonly urn: string;
+  readonly dependsOn: readonly string[];
+}
+
+export interface PhaseTargets {
+  /** What the targeted update is limited to. */
+  readonly targets: string[];
+  /** Resources of other phases that targets depend on and that do not exist yet (run those phases first). */
+  readonly missing: { readonly urn: string; readonly phase: Phase | null; readonly neededBy: string }[];
+}
+
+/**
+ * The `--target` list of a phase command: the phase's resources (`selectTargets`) plus the support
+ * resources they need (their parents, the site's secrets, the docker providers…) whose own dependencies
+ * exist, since the engine refuses a targeted resource whose parent or dependency is neither targeted nor in
+ * the state. Resources of other phases are never added: when the phase needs one that does not exist yet,
+ * it is reported in `missing` instead. The stack itself is never targeted.
+ */
+export function phaseTargets(planned: readonly PlannedResource[], stateUrns: readonly string[], phase: Phase, limit: readonly string[] = []): PhaseTargets {
+  const inState = new Set(stateUrns);
+  const deps = new Map(planned.map((r) => [r.urn, r.dependsOn]));
+  const all = [...new Set([...stateUrns, ...planned.map((r) => r.urn)])];
+  const chosen = new Set(selectTargets(all, phase, limit));
+  // A parent has the chain minus the last type and the longest name that prefixes its child's name.
+  const byChain = new Map<string, ParsedUrn[]>();
+  for (const urn of all) {
+    const p = parseUrn(urn);
+    const key = p.typeChain.join("$");
+    byChain.set(key, [...(byChain.get(key) ?? []), p]);
+  }
+  const parents = new Map<string, string>();
+  for (const urn of all) {
+    const { typeChain, name } = parseUrn(urn);
+    let best: ParsedUrn | undefined;
+    for (const p of byChain.get(typeChain.slice(0, -1).join("$")) ?? []) {
+      if (isAncestorName(p.name, name) && (best === undefined || p.name.length > best.name.length)) best = p;
+    }
+    if (best !== undefined) parents.set(urn, best.urn);
+  }
+  const needs = (urn: string): string[] => {
+    const parent = parents.get(urn);
+    return parent === undefined ? [...(deps.get(urn) ?? [])] : [...(deps.get(urn) ?? []), parent];
+  };
+  const present = (urn: string) => inState.has(urn) || chosen.has(urn);
+  const support = all.filter((urn) => {
+    const chain = parseUrn(urn).typeChain;
+    return chain.at(-1) !== STACK_TYPE && phaseOf(chain) === null;
+  });
+  // Support resources join once what they need is there; one may need another, so repeat to a fixpoint.
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const urn of support) {
+      if (!chosen.has(urn) && needs(urn).every(present)) {
+        chosen.add(urn);
+        grew = true;
+      }
+    }
+  }
+  const missing: PhaseTargets["missing"] = [];
+  const reported = new Set<string>();
+  for (const urn of [...chosen].sort()) {
+    for (const dep of needs(urn)) {
+      if (present(dep) || reported.has(dep)) continue;
+      reported.add(dep);
+      missing.push({ urn: dep, phase: phaseOf(parseUrn(dep).typeChain)?.phase ?? null, neededBy: urn });
+    }
+  }
+  return { targets: [...chosen].sort(), missing };
 }
 
 /**

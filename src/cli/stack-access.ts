@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { resolveBackendUrl } from "../automation/backend";
 import type { OutputLike } from "../automation/redact";
-import { makeUrn, parseUrn } from "./phases";
+import { makeUrn, parseUrn, type PlannedResource } from "./phases";
 
 export interface StackAccess {
   /** URNs of the resources in the stage's state; empty when the stack does not exist yet. */
@@ -83,6 +83,8 @@ export interface PlanJsonResource {
   /** The parent's URN (or, in older output, its name); null/absent for top-level resources. */
   parent?: string | null;
   urn?: string;
+  /** Names of the resources it depends on. */
+  dependsOn?: string[];
 }
 
 /**
@@ -114,13 +116,27 @@ export function urnsFromPlan(stage: string, resources: readonly PlanJsonResource
   return resources.map((r) => r.urn ?? makeUrn(stage, "hive", chain(r, new Set()), r.name));
 }
 
-export type PlannedUrns = (stage: string, inventoryDir: string) => Promise<string[]>;
+/**
+ * The resources the program will create with the URNs they depend on. Dependencies are named by name only;
+ * a name two resources share (a CA key and its certificate) stands for both.
+ */
+export function resourcesFromPlan(stage: string, resources: readonly PlanJsonResource[]): PlannedResource[] {
+  const urns = urnsFromPlan(stage, resources);
+  const byName = new Map<string, string[]>();
+  resources.forEach((r, i) => byName.set(r.name, [...(byName.get(r.name) ?? []), urns[i]]));
+  return resources.map((r, i) => ({
+    urn: urns[i],
+    dependsOn: [...new Set((r.dependsOn ?? []).flatMap((d) => byName.get(d) ?? []))].filter((d) => d !== urns[i]),
+  }));
+}
+
+export type PlannedResources = (stage: string, inventoryDir: string) => Promise<PlannedResource[]>;
 
 /**
  * Runs `hive plan -s <stage> -i <dir> --json` in a child process (the mock runtime allows one program per
  * process) and returns the URNs it would create.
  */
-export function plannedUrnsVia(hiveBin: string, cwd: string): PlannedUrns {
+export function plannedResourcesVia(hiveBin: string, cwd: string): PlannedResources {
   return (stage, inventoryDir) =>
     new Promise((resolve, reject) => {
       execFile(
@@ -131,7 +147,7 @@ export function plannedUrnsVia(hiveBin: string, cwd: string): PlannedUrns {
           if (err) return reject(new Error(`hive plan failed: ${(stderr || err.message).trim().split("\n")[0]}`));
           try {
             const parsed = JSON.parse(stdout) as { resources?: PlanJsonResource[] };
-            resolve(urnsFromPlan(stage, parsed.resources ?? []));
+            resolve(resourcesFromPlan(stage, parsed.resources ?? []));
           } catch (e) {
             reject(new Error(`hive plan --json printed no plan: ${e instanceof Error ? e.message : String(e)}`));
           }

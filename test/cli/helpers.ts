@@ -87,7 +87,7 @@ export function harness(opts: HarnessOptions = {}): Harness {
     checkPulumi: opts.checkPulumi ?? (() => "v3.200.0"),
     runner: () => runner,
     access: () => access,
-    plannedUrns: async () => planned,
+    plannedResources: async () => planned.map((urn) => ({ urn, dependsOn: [] })),
     interruptSignal: () => new AbortController().signal,
     readStdin: async () => opts.stdin ?? "",
     exec: async (command, args) => {
@@ -112,21 +112,27 @@ export function harness(opts: HarnessOptions = {}): Harness {
 /** URNs of a small recorded stack (the shapes the components register). */
 export function recordedUrns(stage: string): string[] {
   const u = (chain: string, name: string) => `urn:pulumi:${stage}::hive::${chain}::${name}`;
+  const S = "hive:site:Site";
+  const W = `${S}$hive:services:Workloads`;
   return [
     u("pulumi:pulumi:Stack", `hive-${stage}`),
-    u("hive:infra:AwsInfra", "pdns"),
-    u("hive:infra:AwsInfra$aws:ec2/vpc:Vpc", "pdns-vpc"),
-    u("hive:infra:AwsInfra$aws:ec2/instance:Instance", "pdns-s-hive0"),
-    u("hive:host:Host", "s-hive0"),
-    u("hive:host:Host$command:remote:Command", "s-hive0-docker"),
-    u("hive:images:Image", "pdnsdb"),
-    u("hive:images:Image$docker:index/image:Image", "pdnsdb-image"),
-    u("hive:volumes:DrbdVolume", "pdnsdb_data"),
-    u("hive:volumes:DrbdVolume$command:remote:Command", "pdnsdb_data-resource"),
-    u("hive:services:Service", "powerdns"),
-    u("hive:services:Service$docker:index/service:Service", "powerdns-service"),
-    u("hive:services:Service", "pdnsdb"),
-    u("hive:services:Service$docker:index/service:Service", "pdnsdb-service"),
-    u("hive:services:ServiceInit", "powerdns-init"),
+    u(S, "pdns"),
+    u(`${S}$hive:infra:AwsHostFleet`, "pdns-aws"),
+    u(`${S}$hive:infra:AwsHostFleet$aws:ec2/vpc:Vpc`, "pdns-aws-vpc"),
+    u(`${S}$hive:infra:AwsHostFleet$aws:ec2/instance:Instance`, "pdns-aws-s-hive0"),
+    u(`${S}$hive:host:HostSetup`, "pdns-s-hive0"),
+    u(`${S}$hive:host:HostSetup$command:remote:Command`, "pdns-s-hive0-docker"),
+    u(W, "pdns-workloads"),
+    u(`${W}$pulumi:providers:docker`, "pdns-workloads-docker-s-hive0"),
+    u(`${W}$hive:images:ImageBuild`, "pdns-workloads-image-pdnsdb"),
+    u(`${W}$hive:images:ImageBuild$command:remote:Command`, "pdns-workloads-image-pdnsdb-build"),
+    u(`${W}$hive:volumes:DrbdVolume`, "pdns-workloads-volume-pdnsdb_data"),
+    u(`${W}$hive:volumes:DrbdVolume$command:remote:Command`, "pdns-workloads-volume-pdnsdb_data-resource"),
+    u(`${W}$hive:services:SwarmService`, "pdns-workloads-service-powerdns"),
+    u(`${W}$hive:services:SwarmService$docker:index/service:Service`, "pdns-workloads-service-powerdns-service"),
+    u(`${W}$hive:services:SwarmService`, "pdns-workloads-service-pdnsdb"),
+    u(`${W}$hive:services:SwarmService$docker:index/service:Service`, "pdns-workloads-service-pdnsdb-service"),
+    u(`${W}$hive:services:ServiceInit`, "pdns-workloads-init-powerdns"),
   ];
 }
+

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { makeUrn, parseUrn, selectTargets } from "../../src/cli/phases";
+import { makeUrn, parseUrn, phaseTargets, selectTargets, type PlannedResource } from "../../src/cli/phases";
 
 const site = ["pulumi:pulumi:Stack", "hive:site:Site"];
 const u = (chain: string[], name: string) => makeUrn("staging", "hive", [...site, ...chain], name);
@@ -67,4 +67,75 @@ test("the stack and the site component are never targeted", () => {
     assert.ok(!chains.includes("pulumi:pulumi:Stack"));
     assert.ok(!chains.includes("hive:site:Site"));
   }
+});
+
+// URNs as the engine names them: the stack is not part of a chain; services live under Workloads.
+const S = "hive:site:Site";
+const W = `${S}$hive:services:Workloads`;
+const real = (chain: string, name: string) => `urn:pulumi:staging::hive::${chain}::${name}`;
+const site2 = {
+  site: real(S, "pdns"),
+  pki: real(`${S}$hive:pki:Pki`, "pdns-pki"),
+  sshKey: real(`${S}$hive:pki:Pki$tls:index/privateKey:PrivateKey`, "pdns-pki-ssh"),
+  host: real(`${S}$hive:host:HostSetup`, "pdns-s-hive0"),
+  docker: real(`${S}$hive:host:HostSetup$command:remote:Command`, "pdns-s-hive0-docker"),
+  secrets: real(`${S}$hive:site:Secrets`, "pdns-secrets"),
+  password: real(`${S}$hive:site:Secrets$random:index/randomPassword:RandomPassword`, "pdns-secrets-registry_password"),
+  registry: real(`${S}$hive:repository:RepositoryServer$command:remote:Command`, "pdns-repository-registry"),
+  repository: real(`${S}$hive:repository:RepositoryServer`, "pdns-repository"),
+  workloads: real(W, "pdns-workloads"),
+  provider: real(`${W}$pulumi:providers:docker`, "pdns-workloads-docker-s-hive0"),
+  web: real(`${W}$hive:services:SwarmService`, "pdns-workloads-service-web"),
+  webService: real(`${W}$hive:services:SwarmService$docker:index/service:Service`, "pdns-workloads-service-web-service"),
+  webBackup: real(`${W}$hive:services:RepositoryFile`, "pdns-workloads-backup-web"),
+  build: real(`${W}$hive:images:ImageBuild`, "pdns-workloads-image-web"),
+};
+const planned2: PlannedResource[] = [
+  { urn: site2.site, dependsOn: [] },
+  { urn: site2.pki, dependsOn: [] },
+  { urn: site2.sshKey, dependsOn: [] },
+  { urn: site2.host, dependsOn: [] },
+  { urn: site2.docker, dependsOn: [site2.sshKey] },
+  { urn: site2.secrets, dependsOn: [] },
+  { urn: site2.password, dependsOn: [] },
+  { urn: site2.repository, dependsOn: [] },
+  { urn: site2.registry, dependsOn: [site2.docker, site2.password, site2.sshKey] },
+  { urn: site2.workloads, dependsOn: [] },
+  { urn: site2.provider, dependsOn: [site2.docker, site2.registry] },
+  { urn: site2.build, dependsOn: [site2.registry] },
+  { urn: site2.web, dependsOn: [] },
+  { urn: site2.webService, dependsOn: [site2.registry, site2.build] },
+  { urn: site2.webBackup, dependsOn: [site2.registry] },
+];
+
+test("deploy-services -l web: the SwarmService under Workloads is the unit, not Workloads; images stay out", () => {
+  const urns = planned2.map((r) => r.urn);
+  assert.deepEqual(selectTargets(urns, "deploy-services", ["web"]), [site2.webBackup, site2.webService, site2.web].sort());
+  assert.deepEqual(selectTargets(urns, "build-images"), [site2.build]);
+  assert.ok(!selectTargets(urns, "deploy-services").includes(site2.build));
+});
+
+test("a phase on a new stack targets its parents and the support it needs (never the stack)", () => {
+  const infra = phaseTargets(planned2, [], "build-infra");
+  assert.deepEqual(infra.missing, []);
+  // The site component and the secrets join; the docker provider needs hosts that do not exist yet.
+  assert.deepEqual(infra.targets, [site2.pki, site2.sshKey, site2.site, site2.secrets, site2.password, site2.workloads].sort());
+  const hosts = phaseTargets(planned2, infra.targets, "setup-hosts");
+  assert.deepEqual(hosts.missing, []);
+  assert.ok(hosts.targets.includes(site2.registry) && hosts.targets.includes(site2.provider));
+  assert.ok(!hosts.targets.includes(site2.build) && !hosts.targets.includes(site2.web));
+});
+
+test("a phase whose dependencies of an earlier phase do not exist says so instead of starting", () => {
+  const early = phaseTargets(planned2, [site2.site, site2.pki, site2.sshKey], "deploy-services", ["web"]);
+  assert.deepEqual(
+    early.missing.map((m) => [m.urn, m.phase]),
+    [
+      [site2.registry, "setup-hosts"],
+      [site2.build, "build-images"],
+    ],
+  );
+  const later = phaseTargets(planned2, planned2.map((r) => r.urn).filter((u) => u !== site2.webService), "deploy-services", ["web"]);
+  assert.deepEqual(later.missing, []);
+  assert.ok(later.targets.includes(site2.webService) && later.targets.includes(site2.provider));
 });

@@ -41,29 +41,32 @@ test("plannedUrnsVia runs `<hive> plan -s S -i DIR --json` in a child process an
   const { mkdtempSync, writeFileSync } = await import("node:fs");
   const { tmpdir } = await import("node:os");
   const { join } = await import("node:path");
-  const { plannedUrnsVia } = await import("../../src/cli/stack-access");
+  const { plannedResourcesVia } = await import("../../src/cli/stack-access");
   const dir = mkdtempSync(join(tmpdir(), "hive-plan-bin-"));
   const ok = join(dir, "ok.js");
   writeFileSync(
     ok,
     `const a = process.argv.slice(2);
 if (a.join(" ") !== "plan -s staging -i /inv --json") { console.error("bad args " + a.join(" ")); process.exit(3); }
-console.log(JSON.stringify({ resources: [{ type: "hive:networks:Networks", name: "nets", parent: null }, { type: "docker:index/network:Network", name: "nets-default", parent: "nets" }] }));`,
+console.log(JSON.stringify({ resources: [{ type: "hive:networks:Networks", name: "nets", parent: null }, { type: "docker:index/network:Network", name: "nets-default", parent: "nets", dependsOn: ["nets", "gone"] }] }));`,
   );
-  assert.deepEqual(await plannedUrnsVia(ok, dir)("staging", "/inv"), [
-    "urn:pulumi:staging::hive::hive:networks:Networks::nets",
-    "urn:pulumi:staging::hive::hive:networks:Networks$docker:index/network:Network::nets-default",
+  assert.deepEqual(await plannedResourcesVia(ok, dir)("staging", "/inv"), [
+    { urn: "urn:pulumi:staging::hive::hive:networks:Networks::nets", dependsOn: [] },
+    {
+      urn: "urn:pulumi:staging::hive::hive:networks:Networks$docker:index/network:Network::nets-default",
+      dependsOn: ["urn:pulumi:staging::hive::hive:networks:Networks::nets"],
+    },
   ]);
   const failing = join(dir, "fail.js");
   writeFileSync(failing, `console.error("error: unknown command 'plan'"); process.exit(1);`);
-  await assert.rejects(plannedUrnsVia(failing, dir)("staging", "/inv"), /^Error: hive plan failed: error: unknown command 'plan'$/);
+  await assert.rejects(plannedResourcesVia(failing, dir)("staging", "/inv"), /^Error: hive plan failed: error: unknown command 'plan'$/);
 });
 
 test("planned URNs from the real `hive plan` of the pdns example (staging on AWS) select build-infra", async () => {
   const { join } = await import("node:path");
-  const { plannedUrnsVia, HIVE_BIN } = await import("../../src/cli/stack-access");
+  const { plannedResourcesVia, HIVE_BIN } = await import("../../src/cli/stack-access");
   const root = join(__dirname, "../..");
-  const urns = await plannedUrnsVia(HIVE_BIN, root)("staging", join(root, "examples/pdns/inventory"));
+  const urns = (await plannedResourcesVia(HIVE_BIN, root)("staging", join(root, "examples/pdns/inventory"))).map((r) => r.urn);
   assert.ok(urns.length > 0);
   assert.ok(urns.every((u) => u.startsWith("urn:pulumi:staging::hive::hive:site:Site")), urns.find((u) => !u.startsWith("urn:pulumi:staging::hive::hive:site:Site")));
   assert.equal(new Set(urns).size, urns.length, "URNs are unique");

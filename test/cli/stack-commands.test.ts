@@ -38,27 +38,32 @@ test("a phase command targets its resources from the state and the plan, narrowe
   const planned = urns.filter((u) => u.includes("hive:services:"));
   const h = harness({ state, planned });
   assert.equal(await h.run("deploy-services", "-s", "staging", "-l", "pdnsdb"), 0, h.err());
+  const W = "urn:pulumi:staging::hive::hive:site:Site$hive:services:Workloads";
+  // The service's own resources, and the support they need: the parents and the docker provider.
   assert.deepEqual(ops(h), [
     {
       method: "up",
       stage: "staging",
       targets: [
-        "urn:pulumi:staging::hive::hive:services:Service$docker:index/service:Service::pdnsdb-service",
-        "urn:pulumi:staging::hive::hive:services:Service::pdnsdb",
+        `${W}$hive:services:SwarmService$docker:index/service:Service::pdns-workloads-service-pdnsdb-service`,
+        `${W}$hive:services:SwarmService::pdns-workloads-service-pdnsdb`,
+        `${W}$pulumi:providers:docker::pdns-workloads-docker-s-hive0`,
+        `${W}::pdns-workloads`,
+        "urn:pulumi:staging::hive::hive:site:Site::pdns",
       ],
     },
   ]);
-  assert.match(h.out(), /up of deploy-services \(limited to pdnsdb\) on stage staging, 2 resources targeted/);
+  assert.match(h.out(), /up of deploy-services \(limited to pdnsdb\) on stage staging, 5 resources targeted/);
 
   const all = harness({ state: urns });
   assert.equal(await all.run("initialize-services", "-s", "staging", "-C"), 0, all.err());
-  assert.deepEqual(ops(all), [{ method: "preview", stage: "staging", targets: ["urn:pulumi:staging::hive::hive:services:ServiceInit::powerdns-init"] }]);
+  assert.deepEqual(ops(all)[0].targets?.filter((t) => !t.includes("$pulumi:providers:") && !/::pdns(-workloads)?$/.test(t)), [`${W}$hive:services:ServiceInit::pdns-workloads-init-powerdns`]);
 });
 
 test("-l accepts commas and repetition", async () => {
   const h = harness({ state: recordedUrns("private").map((u) => u.replace(/:staging:/, ":private:")) });
   assert.equal(await h.run("deploy-services", "-l", "powerdns,pdnsdb"), 0, h.err());
-  assert.equal(ops(h)[0].targets?.length, 4);
+  assert.equal(ops(h)[0].targets?.length, 4 + 3);
   const h2 = harness({ state: recordedUrns("private") });
   assert.equal(await h2.run("deploy-services", "-l", "powerdns", "-l", "pdnsdb"), 0, h2.err());
   assert.deepEqual(ops(h2)[0].targets, ops(h)[0].targets);
@@ -76,12 +81,12 @@ test("a phase with nothing to target stops instead of updating the whole stack",
 
 test("a failing plan run falls back to the state with a warning", async () => {
   const h = harness({ state: recordedUrns("private") });
-  h.deps.plannedUrns = async () => {
+  h.deps.plannedResources = async () => {
     throw new Error("hive plan failed: boom");
   };
   assert.equal(await h.run("build-images"), 0, h.err());
   assert.match(h.err(), /warning: hive plan failed: boom; targeting the resources in the state only/);
-  assert.equal(ops(h)[0].targets?.length, 2);
+  assert.equal(ops(h)[0].targets?.filter((t) => t.includes("hive:images:")).length, 2);
 });
 
 test("build-infra -H sets hive:halted true in Pulumi.<stage>.yaml, a plain build-infra sets it back", async () => {
@@ -89,10 +94,10 @@ test("build-infra -H sets hive:halted true in Pulumi.<stage>.yaml, a plain build
   assert.equal(await h.run("build-infra", "-s", "staging", "-H"), 0, h.err());
   const file = join(h.root, "Pulumi.staging.yaml");
   assert.equal(readFileSync(file, "utf8"), "# staging\nconfig:\n  hive:inventory: inventory\n  hive:halted: true\n");
-  assert.deepEqual(ops(h)[0].targets, [
-    "urn:pulumi:staging::hive::hive:infra:AwsInfra$aws:ec2/instance:Instance::pdns-s-hive0",
-    "urn:pulumi:staging::hive::hive:infra:AwsInfra$aws:ec2/vpc:Vpc::pdns-vpc",
-    "urn:pulumi:staging::hive::hive:infra:AwsInfra::pdns",
+  assert.deepEqual(ops(h)[0].targets?.filter((t) => t.includes("hive:infra:")), [
+    "urn:pulumi:staging::hive::hive:site:Site$hive:infra:AwsHostFleet$aws:ec2/instance:Instance::pdns-aws-s-hive0",
+    "urn:pulumi:staging::hive::hive:site:Site$hive:infra:AwsHostFleet$aws:ec2/vpc:Vpc::pdns-aws-vpc",
+    "urn:pulumi:staging::hive::hive:site:Site$hive:infra:AwsHostFleet::pdns-aws",
   ]);
   assert.equal(await h.run("start", "-s", "staging"), 0, h.err());
   assert.match(readFileSync(file, "utf8"), /hive:halted: false/);
@@ -120,7 +125,7 @@ test("build-infra -D destroys only the build-infra resources, after --yes or a c
   assert.match(declined.err(), /cancelled: nothing was destroyed/);
   assert.deepEqual(ops(declined), []);
 
-  const yes = harness({ state: urns, planned: ["urn:pulumi:staging::hive::hive:infra:AwsInfra$aws:ec2/eip:Eip::planned-only"] });
+  const yes = harness({ state: urns, planned: ["urn:pulumi:staging::hive::hive:site:Site$hive:infra:AwsHostFleet$aws:ec2/eip:Eip::pdns-aws-planned-only"] });
   assert.equal(await yes.run("build-infra", "-D", "--yes", "-s", "staging"), 0, yes.err());
   const [call] = ops(yes);
   assert.equal(call.method, "destroy");

@@ -22,19 +22,38 @@ export function loadE2eEnv(stateDir: string): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Why the suite cannot run against the built engine, or undefined when it can. */
-export function engineMissingReason(env: NodeJS.ProcessEnv): string | undefined {
-  const bin = env.HIVE_ENGINE_BIN ?? "";
-  for (const tool of ["pulumi", "pulumi-language-nodejs"]) {
-    if (!existsSync(join(bin, tool))) {
-      return `${join(bin, tool)} is missing: run scripts/e2e/build-engine.sh first`;
-    }
-  }
-  return undefined;
+/** The plugins the hive program asks for, at the versions of its npm SDKs. */
+export const PROVIDERS = { command: "1.2.1", random: "4.21.2", tls: "5.6.1", docker: "5.2.0" } as const;
+
+function onPath(env: NodeJS.ProcessEnv, file: string): boolean {
+  return (env.PATH ?? "").split(":").some((dir) => dir !== "" && existsSync(join(dir, file)));
 }
 
-export function hasPlugin(env: NodeJS.ProcessEnv, name: string): boolean {
-  return existsSync(join(env.HIVE_ENGINE_BIN ?? "", `pulumi-resource-${name}`));
+/** Whether a plugin is on PATH or installed in PULUMI_HOME (`pulumi plugin install`). */
+export function hasPlugin(env: NodeJS.ProcessEnv, kind: "resource" | "language", name: string, version?: string): boolean {
+  if (onPath(env, `pulumi-${kind}-${name}`)) return true;
+  const dir = join(env.PULUMI_HOME ?? "", "plugins", `${kind}-${name}-v${version ?? ""}`);
+  return version !== undefined && existsSync(join(dir, `pulumi-${kind}-${name}`));
+}
+
+/** What a machine lacks to run the suite on the real engine: one line each, with how to get it. */
+export function missingForEngine(env: NodeJS.ProcessEnv, providers: readonly (keyof typeof PROVIDERS)[] = []): string[] {
+  const missing: string[] = [];
+  if (!existsSync(join(env.HIVE_ENGINE_BIN ?? "", "pulumi"))) missing.push(`the pulumi CLI ${env.HIVE_ENGINE_VERSION} (bash scripts/e2e/build-engine.sh)`);
+  if (!hasPlugin(env, "language", "nodejs")) missing.push("the Node.js language host pulumi-language-nodejs on PATH (it ships with the pulumi CLI)");
+  if (!hasPlugin(env, "resource", "pulumi-nodejs")) missing.push("pulumi-resource-pulumi-nodejs on PATH (the dynamic-provider launcher that ships with the language host)");
+  for (const name of providers) {
+    if (!hasPlugin(env, "resource", name, PROVIDERS[name])) {
+      missing.push(`the ${name} provider ${PROVIDERS[name]} (pulumi plugin install resource ${name} v${PROVIDERS[name]}, or pulumi-resource-${name} on PATH)`);
+    }
+  }
+  return missing;
+}
+
+/** Why the suite cannot run against the real engine, or undefined when it can. */
+export function engineMissingReason(env: NodeJS.ProcessEnv, providers: readonly (keyof typeof PROVIDERS)[] = []): string | undefined {
+  const missing = missingForEngine(env, providers);
+  return missing.length === 0 ? undefined : `missing: ${missing.join("; ")}`;
 }
 
 export interface RunResult {

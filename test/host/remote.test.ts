@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { remoteCommand, scriptText, secretsDigest, secretsStdin, shellQuote, SCRIPTS, stepTrigger } from "../../components/host/remote";
+import { remoteCommand, scriptText, secretsStdin, shellQuote, SCRIPTS } from "../../components/host/remote";
 import { existsSync } from "node:fs";
 import { componentPath } from "../../components/host/remote";
 
@@ -26,18 +26,17 @@ test("remoteCommand runs under bash with the parameters in the environment", () 
   assert.equal(spawnSync("bash", ["-c", cmd], { encoding: "utf8" }).stdout, "t|a b 'c'\nd");
 });
 
-test("secretsStdin: base64 lines in name order; digest changes with any value", () => {
+test("secretsStdin: base64 lines in name order", () => {
   assert.equal(secretsStdin({ B: "two\nlines", A: "x" }), "A=eA==\nB=dHdvCmxpbmVz\n");
-  assert.notEqual(secretsDigest({ A: "x" }), secretsDigest({ A: "y" }));
+  assert.notEqual(secretsStdin({ A: "x" }), secretsStdin({ A: "y" }));
 });
 
-test("stepTrigger: depends on script and every parameter, not on key order", () => {
-  const t = stepTrigger("s", { A: "1", B: "2" });
-  assert.match(t, /^[0-9a-f]{64}$/);
-  assert.equal(stepTrigger("s", { B: "2", A: "1" }), t);
-  assert.notEqual(stepTrigger("s2", { A: "1", B: "2" }), t);
-  assert.notEqual(stepTrigger("s", { A: "1", B: "3" }), t);
-  assert.notEqual(stepTrigger("s", { A: "1=B", B: "" }), stepTrigger("s", { A: "1", B: "=B" }));
+test("remoteCommand: the text depends on the script and every parameter, not on key order", () => {
+  const t = remoteCommand("s", "script", { A: "1", B: "2" }, false);
+  assert.equal(remoteCommand("s", "script", { B: "2", A: "1" }, false), t);
+  assert.notEqual(remoteCommand("s", "script2", { A: "1", B: "2" }, false), t);
+  assert.notEqual(remoteCommand("s", "script", { A: "1", B: "3" }, false), t);
+  assert.notEqual(remoteCommand("s", "script", { A: "1=B", B: "" }, false), remoteCommand("s", "script", { A: "1", B: "=B" }, false));
 });
 
 test("every script kind names existing files, lib.sh first when it uses the helpers", () => {

@@ -27,7 +27,7 @@ const STUB = join(__dirname, "stubs", "stub.sh");
 export const REAL_TOOLS = [
   "bash", "env", "cat", "sed", "awk", "grep", "tr", "cut", "head", "tail", "sort", "wc", "find", "stat", "chmod", "rm",
   "touch", "ln", "readlink", "basename", "dirname", "mktemp", "base64", "sha256sum", "jq", "date", "gzip", "gunzip", "tar",
-  "install", "cmp",
+  "install", "cmp", "flock",
 ];
 
 function realTool(name: string): string {

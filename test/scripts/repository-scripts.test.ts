@@ -58,6 +58,25 @@ test("registry: a new password rewrites htpasswd and recreates; down stops the p
   }
 });
 
+test("registry: the delete of a renamed step leaves the project of its successor running; its own delete stops it", () => {
+  const m = new Machine("el");
+  try {
+    const old = { ...registryEnv, HIVE_OWNER: "site-repository-registry" };
+    const renamed = { ...registryEnv, HIVE_OWNER: "site-repository-registry2" };
+    assert.equal(m.run("registry", old, { HIVE_REGISTRY_PASSWORD: "pw" }).status, 0);
+    // The engine creates the renamed resource first, then deletes the old one.
+    assert.equal(m.run("registry", renamed, { HIVE_REGISTRY_PASSWORD: "pw" }).status, 0);
+    const stale = m.run("registry", { ...old, HIVE_MODE: "down" });
+    assert.equal(stale.status, 0, stale.stderr);
+    assert.deepEqual(stale.mutations, []);
+    assert.match(stale.stdout, /compose project registry belongs to site-repository-registry2 now: left running/);
+    const own = m.run("registry", { ...renamed, HIVE_MODE: "down" });
+    assert.deepEqual(own.mutations.map((x) => x.replace(m.root, "")), ["docker compose -p registry -f /var/lib/hive/registry/compose.yml down"]);
+  } finally {
+    m.cleanup();
+  }
+});
+
 test("zabbix: compose file and a 0600 .env with the database password, project up", () => {
   proveIdempotent({
     kind: "zabbix",

@@ -151,6 +151,25 @@ test("node-labels remove: removes the labels, tolerates a node that is gone; add
   }
 });
 
+test("node-labels remove: labels claimed since by another step resource are left in place", () => {
+  const m = new Machine("el");
+  try {
+    swarmActive(m);
+    m.stateFile("docker/nodes/s-hive1/labels", "");
+    const env = { HIVE_NODE: "s-hive1", HIVE_LABELS: "hives" };
+    assert.equal(m.run("node-labels", { ...env, HIVE_OWNER: "site-swarm-labels-s-hive1" }).status, 0);
+    assert.equal(m.run("node-labels", { ...env, HIVE_OWNER: "site-swarm-node-labels-s-hive1" }).status, 0);
+    const stale = m.run("node-labels", { ...env, HIVE_OWNER: "site-swarm-labels-s-hive1", HIVE_LABEL_MODE: "remove" });
+    assert.equal(stale.status, 0, stale.stderr);
+    assert.deepEqual(stale.mutations, []);
+    assert.equal(m.readState("docker/nodes/s-hive1/labels"), "hives=true\n");
+    const own = m.run("node-labels", { ...env, HIVE_OWNER: "site-swarm-node-labels-s-hive1", HIVE_LABEL_MODE: "remove" });
+    assert.deepEqual(own.mutations, ["docker node update --label-rm hives s-hive1"]);
+  } finally {
+    m.cleanup();
+  }
+});
+
 test("node-labels: group labels hive no longer wants are removed, other labels are kept", () => {
   const m = new Machine("el");
   try {

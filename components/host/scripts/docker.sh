@@ -38,7 +38,7 @@ else
     "deb [signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/ubuntu $codename stable"
   if hive_wrote; then hive_mark_pending apt-update; fi
   if hive_pending apt-update; then
-    apt-get update
+    hive_pkg update
     hive_clear_pending apt-update
   fi
 fi

@@ -13,8 +13,8 @@ fi
 hive_require HIVE_DRBD_GLOBAL
 if [ "$HIVE_OS" = el ]; then
   if ! hive_pkg_installed elrepo-release; then
-    rpm --import https://www.elrepo.org/RPM-GPG-KEY-elrepo.org
-    dnf install -y https://www.elrepo.org/elrepo-release-9.el9.elrepo.noarch.rpm
+    hive_pkg_locked rpm --import https://www.elrepo.org/RPM-GPG-KEY-elrepo.org
+    hive_pkg_locked dnf install -y https://www.elrepo.org/elrepo-release-9.el9.elrepo.noarch.rpm
     hive_changed "added the ELRepo repository"
   fi
   hive_pkg_install kmod-drbd9x drbd9x-utils
@@ -25,7 +25,7 @@ else
   done
   if [ "$ppa" -eq 0 ]; then
     hive_pkg_install software-properties-common
-    add-apt-repository -y ppa:linbit/linbit-drbd9-stack
+    hive_pkg_locked add-apt-repository -y ppa:linbit/linbit-drbd9-stack
     hive_changed "added the LINBIT DRBD9 PPA"
   fi
   hive_pkg_install drbd-dkms drbd-utils

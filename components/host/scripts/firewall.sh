@@ -16,7 +16,7 @@ if [ "$HIVE_OS" = el ]; then
   hive_pkg_install iptables-nft
   if hive_pkg_installed firewalld; then
     systemctl disable --now firewalld
-    dnf remove -y firewalld
+    hive_pkg remove -y firewalld
     hive_changed "removed firewalld"
   fi
 else

@@ -87,6 +87,23 @@ hive_pkg_installed() {
   fi
 }
 
+# Runs a command that uses the package database (dnf, rpm, apt-get, dpkg, add-apt-repository). The
+# steps of one server run at the same time and these tools refuse to run twice at once ("Could not get
+# lock /var/lib/dpkg/lock-frontend"), so every such command of every step takes one lock in turn.
+hive_pkg_locked() {
+  mkdir -p "$ROOT/var/lib/hive"
+  DEBIAN_FRONTEND=noninteractive flock "$ROOT/var/lib/hive/pkg.lock" "$@"
+}
+
+# The package manager of the OS (dnf on EL, apt-get on Debian/Ubuntu) with its arguments, locked.
+hive_pkg() {
+  if [ "$HIVE_OS" = el ]; then
+    hive_pkg_locked dnf "$@"
+  else
+    hive_pkg_locked apt-get "$@"
+  fi
+}
+
 # Installs the packages that are not installed yet.
 hive_pkg_install() {
   local missing=() pkg
@@ -94,11 +111,7 @@ hive_pkg_install() {
     hive_pkg_installed "$pkg" || missing+=("$pkg")
   done
   [ "${#missing[@]}" -gt 0 ] || return 0
-  if [ "$HIVE_OS" = el ]; then
-    dnf install -y "${missing[@]}"
-  else
-    DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
-  fi
+  hive_pkg install -y "${missing[@]}"
   hive_changed "installed ${missing[*]}"
 }
 
@@ -205,6 +218,25 @@ hive_apply_restarts() {
     hive_changed "restarted $unit"
   done
 }
+
+# What a step's delete undoes belongs to the resource that made it last: HIVE_OWNER, the resource's name,
+# given to every step that has a delete. hive_claim <object> records it on each run; hive_not_mine
+# <object> tells the delete that another resource has taken the object over since (a renamed step: the
+# engine runs the new resource's create before the old one's delete), so the delete must leave it alone.
+hive_claim() {
+  [ -n "${HIVE_OWNER:-}" ] || return 0
+  local mark="$ROOT/var/lib/hive/owner/$1"
+  if [ ! -f "$mark" ] || [ "$(cat "$mark")" != "$HIVE_OWNER" ]; then
+    mkdir -p "$ROOT/var/lib/hive/owner"
+    printf '%s\n' "$HIVE_OWNER" >"$mark"
+  fi
+}
+hive_not_mine() {
+  local mark="$ROOT/var/lib/hive/owner/$1"
+  [ -n "${HIVE_OWNER:-}" ] && [ -f "$mark" ] && [ "$(cat "$mark")" != "$HIVE_OWNER" ]
+}
+hive_owner_of() { cat "$ROOT/var/lib/hive/owner/$1"; }
+hive_release() { rm -f "$ROOT/var/lib/hive/owner/$1"; }
 
 # An action owed after a change (reload a trust store, bring a compose project up…) is marked
 # pending first, and the mark is cleared only after the action succeeded: a run interrupted between

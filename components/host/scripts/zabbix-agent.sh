@@ -12,13 +12,13 @@ fi
 hive_require HIVE_ZABBIX_AGENT_CONF
 if ! hive_pkg_installed zabbix-release; then
   if [ "$HIVE_OS" = el ]; then
-    dnf install -y https://repo.zabbix.com/zabbix/7.0/alma/9/x86_64/zabbix-release-latest-7.0.el9.noarch.rpm
+    hive_pkg_locked dnf install -y https://repo.zabbix.com/zabbix/7.0/alma/9/x86_64/zabbix-release-latest-7.0.el9.noarch.rpm
   else
     deb="$ROOT/tmp/zabbix-release.deb"
     curl -fsSL -o "$deb" https://repo.zabbix.com/zabbix/7.0/ubuntu/pool/main/z/zabbix-release/zabbix-release_latest_7.0+ubuntu24.04_all.deb
-    dpkg -i "$deb"
+    hive_pkg_locked dpkg -i "$deb"
     rm -f "$deb"
-    apt-get update
+    hive_pkg update
   fi
   hive_changed "added the Zabbix 7.0 repository"
 fi

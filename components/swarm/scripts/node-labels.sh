@@ -15,6 +15,11 @@ fi
 
 hive_require HIVE_NODE HIVE_LABELS
 mode="${HIVE_LABEL_MODE:-add}"
+if [ "$mode" = remove ] && hive_not_mine "node-labels-$HIVE_NODE"; then
+  hive_log "labels of node $HIVE_NODE belong to $(hive_owner_of "node-labels-$HIVE_NODE") now: left in place"
+  hive_done
+  exit 0
+fi
 if ! current="$(docker node inspect "$HIVE_NODE" --format '{{range $k, $v := .Spec.Labels}}{{$k}}={{$v}} {{end}}' 2>/dev/null)"; then
   [ "$mode" = remove ] && { hive_log "node $HIVE_NODE is gone"; hive_done; exit 0; }
   hive_die "node $HIVE_NODE is not in the swarm"
@@ -40,4 +45,5 @@ if [ "${#args[@]}" -gt 0 ]; then
   docker node update "${args[@]}" "$HIVE_NODE"
   hive_changed "node $HIVE_NODE ${args[*]}"
 fi
+if [ "$mode" = add ]; then hive_claim "node-labels-$HIVE_NODE"; else hive_release "node-labels-$HIVE_NODE"; fi
 hive_done

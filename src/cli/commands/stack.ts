@@ -6,7 +6,7 @@ import { InventoryError, loadSite } from "../../inventory";
 import { describePlan, planCommand, DESTROYABLE_PHASES, type StackCommand, type StackCommandOptions, type StackPlan } from "../actions";
 import { CliError, isLockError, lockMessage, readSettings, readStackConfig, resolveInventory, resolveStage, writeStackConfigValue } from "../context";
 import type { CliDeps } from "../deps";
-import { LIMITABLE, PHASES, selectTargets, type Phase } from "../phases";
+import { LIMITABLE, PHASES, parseUrn, phaseTargets, selectTargets, type Phase, type PlannedResource } from "../phases";
 
 export interface StackCliOptions extends StackCommandOptions {
   inventory?: string;
@@ -37,22 +37,35 @@ export function checkInventory(deps: CliDeps, plan: StackPlan, inventoryFlag?: s
   return dir;
 }
 
-/** The URNs a phase command targets: its resources in the state and in the program's plan. */
-export async function phaseTargets(deps: CliDeps, plan: StackPlan, inventoryDir: string): Promise<string[]> {
+/**
+ * The URNs a phase command targets: its resources in the state and in the program's plan, with the support
+ * resources they need (see `phaseTargets` in phases.ts). A `-D` destroys only the phase's own resources.
+ */
+export async function phaseTargetList(deps: CliDeps, plan: StackPlan, inventoryDir: string): Promise<string[]> {
   if (!plan.phase) return [];
-  const urns = new Set(await deps.access().stateUrns(plan.stage));
-  if (plan.operation !== "destroy" && !plan.previewDestroy) {
+  const state = await deps.access().stateUrns(plan.stage);
+  const destroying = plan.operation === "destroy" || plan.previewDestroy === true;
+  let planned: PlannedResource[] = [];
+  if (!destroying) {
     try {
-      for (const urn of await deps.plannedUrns(plan.stage, inventoryDir)) urns.add(urn);
+      planned = await deps.plannedResources(plan.stage, inventoryDir);
     } catch (err) {
       deps.err(`hive: warning: ${err instanceof Error ? err.message : String(err)}; targeting the resources in the state only\n`);
     }
   }
-  const targets = selectTargets([...urns], plan.phase, plan.limit);
-  if (targets.length === 0) {
-    const limited = plan.limit.length > 0 ? ` named ${plan.limit.join(", ")}` : "";
-    // An empty target list would make the engine update the whole stack: never pass one.
-    throw new CliError(`no resources of ${plan.phase}${limited} on stage ${plan.stage}: nothing to do`);
+  const limited = plan.limit.length > 0 ? ` named ${plan.limit.join(", ")}` : "";
+  const own = selectTargets([...new Set([...state, ...planned.map((r) => r.urn)])], plan.phase, plan.limit);
+  // An empty target list would make the engine update the whole stack: never pass one.
+  if (own.length === 0) throw new CliError(`no resources of ${plan.phase}${limited} on stage ${plan.stage}: nothing to do`);
+  if (destroying) return own;
+  const { targets, missing } = phaseTargets(planned, state, plan.phase, plan.limit);
+  if (missing.length > 0) {
+    const phases = [...new Set(missing.map((m) => m.phase ?? "up"))];
+    const first = missing[0];
+    throw new CliError(
+      `${plan.phase}${limited} on stage ${plan.stage} needs ${missing.length} resource${missing.length === 1 ? "" : "s"} that do not exist yet ` +
+        `(e.g. ${parseUrn(first.urn).name}, needed by ${parseUrn(first.neededBy).name}): run ${phases.map((p) => `\`hive ${p} -s ${plan.stage}\``).join(", ")} first, or \`hive up -s ${plan.stage}\``,
+    );
   }
   return targets;
 }
@@ -70,7 +83,7 @@ export async function runStackCommand(command: StackCommand, opts: StackCliOptio
   const plan = planCommand(command, opts, readSettings(deps.root));
   deps.checkPulumi();
   const inventoryDir = plan.runsProgram ? checkInventory(deps, plan, opts.inventory) : resolveInventory(deps.root, plan.stage, opts.inventory);
-  const targets = plan.phase ? await phaseTargets(deps, plan, inventoryDir) : undefined;
+  const targets = plan.phase ? await phaseTargetList(deps, plan, inventoryDir) : undefined;
   const log = (line: string) => (opts.json ? deps.err(`${line}\n`) : deps.out(`${line}\n`));
   log(describePlan(plan, targets));
   if (plan.confirm && !opts.yes) {
@@ -93,6 +106,7 @@ export async function runStackCommand(command: StackCommand, opts: StackCliOptio
   }
   const result = await runOperation(deps.runner(), plan.operation, plan.stage, {
     targets,
+    inventory: opts.inventory !== undefined ? inventoryDir : undefined,
     destroy: plan.previewDestroy,
     message: opts.message,
     signal: deps.interruptSignal?.(),
