@@ -184,10 +184,10 @@ test("the engine's lock error becomes a message naming hive unlock; unlock cance
   assert.deepEqual(h.runner.calls.at(-1), { method: "cancel", stage: "staging" });
 });
 
-test("other failures name the operation and the engine's last line; no Pulumi CLI stops before anything runs", async () => {
-  const h = harness({ runner: { fail: { refresh: "boom\nerror: provider failed" } } });
+test("other failures name the operation and the engine's error lines; no Pulumi CLI stops before anything runs", async () => {
+  const h = harness({ runner: { fail: { refresh: "boom\nerror: provider failed\nDuration: 3s" } } });
   assert.equal(await h.run("refresh"), 1);
-  assert.equal(h.err(), "hive: refresh failed on stage private: error: provider failed\n");
+  assert.equal(h.err(), "hive: refresh failed on stage private:\n  error: provider failed\n");
   const none = harness({
     checkPulumi: () => {
       throw new (require("../../src/cli/context").CliError)("the Pulumi CLI was not found", 2);

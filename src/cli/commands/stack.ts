@@ -6,6 +6,7 @@ import { InventoryError, loadSite } from "../../inventory";
 import { describePlan, planCommand, DESTROYABLE_PHASES, type StackCommand, type StackCommandOptions, type StackPlan } from "../actions";
 import { CliError, isLockError, lockMessage, readSettings, readStackConfig, resolveInventory, resolveStage, writeStackConfigValue } from "../context";
 import type { CliDeps } from "../deps";
+import { errorDiagnostics, failureReport } from "../failure";
 import { LIMITABLE, PHASES, parseUrn, phaseTargets, selectTargets, type Phase, type PlannedResource } from "../phases";
 
 export interface StackCliOptions extends StackCommandOptions {
@@ -104,7 +105,11 @@ export async function runStackCommand(command: StackCommand, opts: StackCliOptio
   } else if (plan.configChanges.some((c) => c.key === "hive:halted" && c.value === true)) {
     log("hive: preview only: hive:halted is not changed");
   }
+  const events: Record<string, unknown>[] = [];
   const result = await runOperation(deps.runner(), plan.operation, plan.stage, {
+    onEvent: (event) => {
+      if ("diagnosticEvent" in event) events.push(event);
+    },
     targets,
     inventory: opts.inventory !== undefined ? inventoryDir : undefined,
     destroy: plan.previewDestroy,
@@ -116,7 +121,7 @@ export async function runStackCommand(command: StackCommand, opts: StackCliOptio
   if (result.status === "failed") {
     const error = result.error ?? "unknown error";
     if (isLockError(error)) throw new CliError(lockMessage(plan.stage));
-    throw new CliError(`${plan.operation} failed on stage ${plan.stage}: ${error.trim().split("\n").at(-1)}`);
+    throw new CliError(failureReport(plan.operation, plan.stage, errorDiagnostics(events), error));
   }
   if (opts.json) deps.out(JSON.stringify({ stage: plan.stage, operation: plan.operation, phase: plan.phase ?? null, targets: targets ?? null, ...result }, null, 2) + "\n");
   else log(`hive: ${plan.operation} succeeded: ${summary(result)}`);
