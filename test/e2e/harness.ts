@@ -1,7 +1,7 @@
 // Shared helpers of the end-to-end suite: the environment of scripts/e2e/env.sh, a scratch
 // Pulumi project wired to the repository's node_modules, and a `pulumi` runner.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -106,6 +106,19 @@ export function scratchProject(name: string, files: Record<string, string>): str
   );
   writeFileSync(join(dir, "package.json"), `${JSON.stringify({ name, private: true }, null, 2)}\n`);
   for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
+  symlinkSync(realpathSync(join(repoRoot, "node_modules")), join(dir, "node_modules"));
+  return dir;
+}
+
+/**
+ * A copy of this checkout in a new temporary folder (node_modules linked), so that what the CLI and the
+ * engine write beside Pulumi.yaml (stack files, .hive/) never touches the repository.
+ */
+export function projectCopy(): string {
+  const dir = mkdtempSync(join(tmpdir(), "hive-e2e-project-"));
+  for (const entry of ["bin", "components", "examples", "roles", "src", "package.json", "tsconfig.json", "Pulumi.yaml", "Pulumi.private.yaml", "Pulumi.staging.yaml", "Pulumi.production.yaml"]) {
+    cpSync(join(repoRoot, entry), join(dir, entry), { recursive: true });
+  }
   symlinkSync(realpathSync(join(repoRoot, "node_modules")), join(dir, "node_modules"));
   return dir;
 }
