@@ -84,7 +84,6 @@ export function renderBackupScript(service: Service, site: Site): string | null 
   return lines.join("\n") + "\n";
 }
 
-/** A regex as a RainerScript string literal. */
 /**
  * `/etc/rsyslog-services.d/<service>.conf`: messages of the service (facility local0 with the service's tag, or
  * for standalone services their own hostname) that match a monitor_error regex and no ignore_error regex go to

@@ -4,7 +4,7 @@
 #
 # Only the CLI is built here. The Node.js language host and the resource providers the program
 # uses (command, random, tls, docker) are plugins a user installs like any other: the suite finds
-# them on PATH or in PULUMI_HOME and lists what is missing (scripts/e2e/plugins.sh).
+# them on PATH or in PULUMI_HOME and lists what is missing (missingForEngine in test/e2e/harness.ts).
 #
 # Environment: PULUMI_ENGINE_VERSION (default v3.276.0), HIVE_ENGINE_CACHE (default
 # ~/.cache/hive/engine), GO_BUILD_JOBS (default 1: the machines are small and shared).

@@ -91,14 +91,16 @@ export function selectTargets(urns: readonly string[], phase: Phase, limit: read
   return selected.sort();
 }
 
-/** A resource the program declares, with the URNs it depends on (from `hive plan --json`). */
+/** A resource the program declares, with the URNs it needs first: its dependencies and its parent. */
 export interface PlannedResource {
   readonly urn: string;
   readonly dependsOn: readonly string[];
 }
 
 export interface PhaseTargets {
-  /** What the targeted update is limited to. */
+  /** The phase's own resources (`selectTargets`). */
+  readonly own: string[];
+  /** What the targeted update is limited to: `own` and the support it needs. */
   readonly targets: string[];
   /** Resources of other phases that targets depend on and that do not exist yet (run those phases first). */
   readonly missing: { readonly urn: string; readonly phase: Phase | null; readonly neededBy: string }[];
@@ -113,29 +115,10 @@ export interface PhaseTargets {
  */
 export function phaseTargets(planned: readonly PlannedResource[], stateUrns: readonly string[], phase: Phase, limit: readonly string[] = []): PhaseTargets {
   const inState = new Set(stateUrns);
-  const deps = new Map(planned.map((r) => [r.urn, r.dependsOn]));
+  const needs = new Map(planned.map((r) => [r.urn, r.dependsOn]));
   const all = [...new Set([...stateUrns, ...planned.map((r) => r.urn)])];
-  const chosen = new Set(selectTargets(all, phase, limit));
-  // A parent has the chain minus the last type and the longest name that prefixes its child's name.
-  const byChain = new Map<string, ParsedUrn[]>();
-  for (const urn of all) {
-    const p = parseUrn(urn);
-    const key = p.typeChain.join("$");
-    byChain.set(key, [...(byChain.get(key) ?? []), p]);
-  }
-  const parents = new Map<string, string>();
-  for (const urn of all) {
-    const { typeChain, name } = parseUrn(urn);
-    let best: ParsedUrn | undefined;
-    for (const p of byChain.get(typeChain.slice(0, -1).join("$")) ?? []) {
-      if (isAncestorName(p.name, name) && (best === undefined || p.name.length > best.name.length)) best = p;
-    }
-    if (best !== undefined) parents.set(urn, best.urn);
-  }
-  const needs = (urn: string): string[] => {
-    const parent = parents.get(urn);
-    return parent === undefined ? [...(deps.get(urn) ?? [])] : [...(deps.get(urn) ?? []), parent];
-  };
+  const own = selectTargets(all, phase, limit);
+  const chosen = new Set(own);
   const present = (urn: string) => inState.has(urn) || chosen.has(urn);
   const support = all.filter((urn) => {
     const chain = parseUrn(urn).typeChain;
@@ -145,7 +128,7 @@ export function phaseTargets(planned: readonly PlannedResource[], stateUrns: rea
   for (let grew = true; grew; ) {
     grew = false;
     for (const urn of support) {
-      if (!chosen.has(urn) && needs(urn).every(present)) {
+      if (!chosen.has(urn) && (needs.get(urn) ?? []).every(present)) {
         chosen.add(urn);
         grew = true;
       }
@@ -154,13 +137,13 @@ export function phaseTargets(planned: readonly PlannedResource[], stateUrns: rea
   const missing: PhaseTargets["missing"] = [];
   const reported = new Set<string>();
   for (const urn of [...chosen].sort()) {
-    for (const dep of needs(urn)) {
+    for (const dep of needs.get(urn) ?? []) {
       if (present(dep) || reported.has(dep)) continue;
       reported.add(dep);
       missing.push({ urn: dep, phase: phaseOf(parseUrn(dep).typeChain)?.phase ?? null, neededBy: urn });
     }
   }
-  return { targets: [...chosen].sort(), missing };
+  return { own, targets: [...chosen].sort(), missing };
 }
 
 /**

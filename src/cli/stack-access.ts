@@ -117,17 +117,20 @@ export function urnsFromPlan(stage: string, resources: readonly PlanJsonResource
 }
 
 /**
- * The resources the program will create with the URNs they depend on. Dependencies are named by name only;
- * a name two resources share (a CA key and its certificate) stands for both.
+ * The resources the program will create with the URNs they need first: their dependencies (named by name
+ * only; a name two resources share, a CA key and its certificate, stands for both) and their parent.
  */
 export function resourcesFromPlan(stage: string, resources: readonly PlanJsonResource[]): PlannedResource[] {
   const urns = urnsFromPlan(stage, resources);
   const byName = new Map<string, string[]>();
   resources.forEach((r, i) => byName.set(r.name, [...(byName.get(r.name) ?? []), urns[i]]));
-  return resources.map((r, i) => ({
-    urn: urns[i],
-    dependsOn: [...new Set((r.dependsOn ?? []).flatMap((d) => byName.get(d) ?? []))].filter((d) => d !== urns[i]),
-  }));
+  return resources.map((r, i) => {
+    // The parent has this resource's type chain without its last type (none when it is the stack).
+    const chain = parseUrn(urns[i]).typeChain.slice(0, -1).join("$");
+    const parent = r.parent ? (byName.get(r.parent.startsWith("urn:pulumi:") ? parseUrn(r.parent).name : r.parent) ?? []).filter((u) => parseUrn(u).typeChain.join("$") === chain) : [];
+    const deps = (r.dependsOn ?? []).flatMap((d) => byName.get(d) ?? []);
+    return { urn: urns[i], dependsOn: [...new Set([...deps, ...parent])].filter((d) => d !== urns[i]) };
+  });
 }
 
 export type PlannedResources = (stage: string, inventoryDir: string) => Promise<PlannedResource[]>;

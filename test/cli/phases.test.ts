@@ -90,22 +90,23 @@ const site2 = {
   webBackup: real(`${W}$hive:services:RepositoryFile`, "pdns-workloads-backup-web"),
   build: real(`${W}$hive:images:ImageBuild`, "pdns-workloads-image-web"),
 };
+// Dependencies as `resourcesFromPlan` gives them: the plan's dependsOn and the parent.
 const planned2: PlannedResource[] = [
   { urn: site2.site, dependsOn: [] },
-  { urn: site2.pki, dependsOn: [] },
-  { urn: site2.sshKey, dependsOn: [] },
-  { urn: site2.host, dependsOn: [] },
-  { urn: site2.docker, dependsOn: [site2.sshKey] },
-  { urn: site2.secrets, dependsOn: [] },
-  { urn: site2.password, dependsOn: [] },
-  { urn: site2.repository, dependsOn: [] },
-  { urn: site2.registry, dependsOn: [site2.docker, site2.password, site2.sshKey] },
-  { urn: site2.workloads, dependsOn: [] },
-  { urn: site2.provider, dependsOn: [site2.docker, site2.registry] },
-  { urn: site2.build, dependsOn: [site2.registry] },
-  { urn: site2.web, dependsOn: [] },
-  { urn: site2.webService, dependsOn: [site2.registry, site2.build] },
-  { urn: site2.webBackup, dependsOn: [site2.registry] },
+  { urn: site2.pki, dependsOn: [site2.site] },
+  { urn: site2.sshKey, dependsOn: [site2.pki] },
+  { urn: site2.host, dependsOn: [site2.site] },
+  { urn: site2.docker, dependsOn: [site2.sshKey, site2.host] },
+  { urn: site2.secrets, dependsOn: [site2.site] },
+  { urn: site2.password, dependsOn: [site2.secrets] },
+  { urn: site2.repository, dependsOn: [site2.site] },
+  { urn: site2.registry, dependsOn: [site2.docker, site2.password, site2.sshKey, site2.repository] },
+  { urn: site2.workloads, dependsOn: [site2.site] },
+  { urn: site2.provider, dependsOn: [site2.docker, site2.registry, site2.workloads] },
+  { urn: site2.build, dependsOn: [site2.registry, site2.workloads] },
+  { urn: site2.web, dependsOn: [site2.workloads] },
+  { urn: site2.webService, dependsOn: [site2.registry, site2.build, site2.web] },
+  { urn: site2.webBackup, dependsOn: [site2.registry, site2.workloads] },
 ];
 
 test("deploy-services -l web: the SwarmService under Workloads is the unit, not Workloads; images stay out", () => {

@@ -74,3 +74,19 @@ test("planned URNs from the real `hive plan` of the pdns example (staging on AWS
   assert.ok(infra.some((u) => /\$hive:infra:[A-Za-z]+\$aws:ec2\/instance:Instance::/.test(u)), infra.join("\n"));
   assert.ok(infra.every((u) => u.includes("$hive:infra:") || u.includes("$hive:pki:")));
 });
+
+test("resourcesFromPlan: a resource needs its parent (a component, not a same-named resource) and its dependencies", async () => {
+  const { resourcesFromPlan } = await import("../../src/cli/stack-access");
+  const planned = resourcesFromPlan("staging", [
+    { type: "hive:pki:Pki", name: "ca", parent: null },
+    { type: "tls:index/privateKey:PrivateKey", name: "ca", parent: "ca" },
+    { type: "tls:index/selfSignedCert:SelfSignedCert", name: "ca-cert", parent: "ca", dependsOn: ["ca"] },
+  ]);
+  const pki = "urn:pulumi:staging::hive::hive:pki:Pki::ca";
+  const key = "urn:pulumi:staging::hive::hive:pki:Pki$tls:index/privateKey:PrivateKey::ca";
+  assert.deepEqual(planned, [
+    { urn: pki, dependsOn: [] },
+    { urn: key, dependsOn: [pki] },
+    { urn: "urn:pulumi:staging::hive::hive:pki:Pki$tls:index/selfSignedCert:SelfSignedCert::ca-cert", dependsOn: [pki, key] },
+  ]);
+});

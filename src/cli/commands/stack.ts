@@ -7,7 +7,7 @@ import { describePlan, planCommand, DESTROYABLE_PHASES, type StackCommand, type 
 import { CliError, isLockError, lockMessage, readSettings, readStackConfig, resolveInventory, resolveStage, writeStackConfigValue } from "../context";
 import type { CliDeps } from "../deps";
 import { errorDiagnostics, failureReport } from "../failure";
-import { LIMITABLE, PHASES, parseUrn, phaseTargets, selectTargets, type Phase, type PlannedResource } from "../phases";
+import { LIMITABLE, PHASES, parseUrn, phaseTargets, type Phase, type PlannedResource } from "../phases";
 
 export interface StackCliOptions extends StackCommandOptions {
   inventory?: string;
@@ -55,11 +55,10 @@ export async function phaseTargetList(deps: CliDeps, plan: StackPlan, inventoryD
     }
   }
   const limited = plan.limit.length > 0 ? ` named ${plan.limit.join(", ")}` : "";
-  const own = selectTargets([...new Set([...state, ...planned.map((r) => r.urn)])], plan.phase, plan.limit);
+  const { own, targets, missing } = phaseTargets(planned, state, plan.phase, plan.limit);
   // An empty target list would make the engine update the whole stack: never pass one.
   if (own.length === 0) throw new CliError(`no resources of ${plan.phase}${limited} on stage ${plan.stage}: nothing to do`);
   if (destroying) return own;
-  const { targets, missing } = phaseTargets(planned, state, plan.phase, plan.limit);
   if (missing.length > 0) {
     const phases = [...new Set(missing.map((m) => m.phase ?? "up"))];
     const first = missing[0];
