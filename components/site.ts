@@ -4,12 +4,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Allocations, SecretString, Site as SiteModel } from "../src/inventory/model";
 import { Pki } from "./pki";
-import { FleetOptions, HostFleet, ServerEndpoint, SshConfigEntry, renderSshConfig, serverOutputs } from "./infra/fleet";
+import { FleetKeys, FleetOptions, HostFleet, ServerEndpoint, SshConfigEntry, renderSshConfig, serverOutputs } from "./infra/fleet";
 import { REGISTRY_PASSWORD, SiteSecrets } from "./secrets";
 import type { HostConnection } from "./host/command";
 import { setupHosts, type SetupHostsResult } from "./host/setup-hosts";
 import { Workloads } from "./services/workloads";
 import { toInput, type SecretValues } from "./services/values";
+import { keyToRetire, type PreviousKeys } from "./infra/access";
 
 export interface SiteOptions extends FleetOptions {
   /** Absolute path of the stage's context directory (`<project>/.hive/<stage>`), for vagrant. */
@@ -22,6 +23,8 @@ export interface SiteOptions extends FleetOptions {
   readonly secrets?: Readonly<Record<string, pulumi.Input<string>>>;
   /** The allocation ledger stored by the previous update (empty on the first). */
   readonly previousLedger?: Allocations;
+  /** The site keys stored by the previous update (stack outputs `sshPrivateKey`, `sshRetiredKey`). */
+  readonly previousKeys?: PreviousKeys;
   /** Stack config `hive:noFormat`: never format DRBD volumes. */
   readonly noFormat?: boolean;
   /** Text of the project's `roles/addon/setup.sh`, run on every server after Docker. */
@@ -46,6 +49,8 @@ export function sshConfigEntries(site: SiteModel, connectIps: Record<string, str
 
 export class Site extends pulumi.ComponentResource {
   public readonly pki: Pki;
+  /** The key the site key replaced, which the servers no longer trust (secret; see `keyToRetire`). */
+  public readonly retiredSshKey: pulumi.Output<string | undefined>;
   public readonly fleet: HostFleet;
   public readonly servers: Record<string, ServerEndpoint>;
   /** ssh_config text with `SSH_IDENTITY_PLACEHOLDER` where the key file goes. */
@@ -59,7 +64,8 @@ export class Site extends pulumi.ComponentResource {
     super("hive:site:Site", name, {}, opts);
     const { site, options } = args;
     this.pki = new Pki(`${name}-pki`, { siteName: site.name, sshPrivateKeyPem: options.sshPrivateKeyPem, caCertPem: options.caCertPem, caKeyPem: options.caKeyPem }, { parent: this });
-    const keys = { sshPublicKeyOpenssh: this.pki.sshPublicKeyOpenssh };
+    this.retiredSshKey = pulumi.secret(this.pki.sshPrivateKeyPem.apply((key) => keyToRetire(key, options.previousKeys ?? {})));
+    const keys = { sshPublicKeyOpenssh: this.pki.sshPublicKeyOpenssh, sshPrivateKeyPem: this.pki.sshPrivateKeyPem, retiredSshKey: this.retiredSshKey };
     const child = { parent: this };
     this.secrets = new SiteSecrets(`${name}-secrets`, { specs: site.secrets }, child);
     // Values the caller supplies win over generated ones.
@@ -117,7 +123,7 @@ export function serverConnection(server: ServerEndpoint, privateKey: pulumi.Outp
   return { host, user: server.adminUser, privateKey };
 }
 
-function createFleet(name: string, site: SiteModel, options: SiteOptions, keys: { sshPublicKeyOpenssh: pulumi.Output<string> }, opts: pulumi.ComponentResourceOptions): HostFleet {
+function createFleet(name: string, site: SiteModel, options: SiteOptions, keys: FleetKeys, opts: pulumi.ComponentResourceOptions): HostFleet {
   // Each provider's module is loaded only when used: the cloud SDKs are large and slow to load.
   switch (site.provider) {
     case "aws": {

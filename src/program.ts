@@ -4,7 +4,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "node:fs";
 import type { Allocations, Site as SiteModel, Stage } from "./inventory/model";
-import { readPreviousLedger } from "../components/services/ledger";
+import { readPreviousStack } from "../components/services/ledger";
 import { STAGES } from "./inventory/model";
 import { Site, SiteOptions } from "../components/site";
 import { serverOutputs } from "../components/infra/fleet";
@@ -65,6 +65,8 @@ export function runProgram(site: SiteModel, options: SiteOptions) {
     servers: serverOutputs(component.servers),
     sshConfig: component.sshConfig,
     sshPrivateKey: component.pki.sshPrivateKeyPem,
+    // The key a rotation replaced: the next update still gives it to the access commands (components/infra/access.ts).
+    sshRetiredKey: component.retiredSshKey,
     sshPublicKey: component.pki.sshPublicKeyOpenssh,
     caCertPem: component.pki.caCertPem,
     firewall: component.firewall,
@@ -99,10 +101,11 @@ export async function main(loadSite: SiteLoader, root = projectRoot()): Promise<
   const stage = stackStage();
   const config = readProgramConfig(root);
   const contextDir = path.join(root, ".hive", stage);
-  const previous = await readPreviousLedger(config.importedLedger);
-  const site = await loadSite({ inventoryDir: config.inventoryDir, stage, vars: config.vars, contextDir, previous });
+  const previous = await readPreviousStack(config.importedLedger);
+  const site = await loadSite({ inventoryDir: config.inventoryDir, stage, vars: config.vars, contextDir, previous: previous.ledger });
   return runProgram(site, {
-    previousLedger: previous,
+    previousLedger: previous.ledger,
+    previousKeys: previous.keys,
     noFormat: config.noFormat,
     addonScript: readAddonScript(config.inventoryDir),
     adminCidrs: config.adminCidrs,

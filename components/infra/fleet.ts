@@ -34,6 +34,10 @@ export interface FleetOptions {
 /** Public keys and secrets the fleet needs to give the admin user access. */
 export interface FleetKeys {
   readonly sshPublicKeyOpenssh: pulumi.Input<string>;
+  /** The site's private key (secret). */
+  readonly sshPrivateKeyPem: pulumi.Input<string>;
+  /** The key it replaced, if any (secret). */
+  readonly retiredSshKey?: pulumi.Input<string | undefined>;
 }
 
 /** SPEC §5.6: production DRBD disks and public addresses are protected unless explicitly allowed. */

@@ -1,22 +1,37 @@
 // Reading and storing the allocation ledger (see src/inventory/ledger.ts for why it lives in the stack outputs).
 import * as pulumi from "@pulumi/pulumi";
 import type { Allocations } from "../../src/inventory/model";
+import type { PreviousKeys } from "../infra/access";
 import { LEDGER_OUTPUT, ledgerToStore, parseLedger, selfStackName } from "../../src/inventory/ledger";
 
+/** What the last update of this very stack left in its outputs. */
+export interface PreviousStack {
+  /** The allocation ledger. */
+  readonly ledger: Allocations;
+  /** The site keys (secret outputs `sshPrivateKey`, `sshRetiredKey`). */
+  readonly keys: PreviousKeys;
+}
+
 /**
- * The ledger stored by the last update of this very stack. Call it from the program entry before deriving the
- * site. Before the first deploy the stack has no outputs: then the ledger is `imported` (stack config
- * `hive:allocations`, e.g. hive-builder's `.hive/persistents.yml` numbers from `hive import-inventory`), else empty.
+ * Reads the outputs of the last update of this very stack. Call it from the program entry before deriving
+ * the site. Before the first deploy the stack has no outputs: then the ledger is `imported` (stack config
+ * `hive:allocations`, e.g. hive-builder's `.hive/persistents.yml` numbers from `hive import-inventory`), else
+ * empty, and there are no keys.
  */
-export async function readPreviousLedger(imported?: unknown, opts?: pulumi.CustomResourceOptions): Promise<Allocations> {
+export async function readPreviousStack(imported?: unknown, opts?: pulumi.CustomResourceOptions): Promise<PreviousStack> {
   const name = selfStackName(pulumi.getOrganization(), pulumi.getProject(), pulumi.getStack());
   const ref = new pulumi.StackReference("hive-previous-ledger", { name }, opts);
-  const details = await ref.getOutputDetails(LEDGER_OUTPUT);
-  return parseLedger(details.value ?? details.secretValue ?? imported);
+  const read = async (output: string) => {
+    const details = await ref.getOutputDetails(output);
+    return details.value ?? details.secretValue;
+  };
+  const [ledger, sshPrivateKey, sshRetiredKey] = await Promise.all([read(LEDGER_OUTPUT), read("sshPrivateKey"), read("sshRetiredKey")]);
+  const text = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
+  return { ledger: parseLedger(ledger ?? imported), keys: { sshPrivateKey: text(sshPrivateKey), sshRetiredKey: text(sshRetiredKey) } };
 }
 
 export interface AllocationLedgerArgs {
-  /** What `readPreviousLedger` returned. */
+  /** The ledger `readPreviousStack` returned. */
   readonly previous: Allocations;
   /** `site.allocations`. */
   readonly current: Allocations;

@@ -27,7 +27,7 @@ export interface WorkloadsArgs {
   readonly registryPassword: pulumi.Input<string>;
   /** Realised `lookup('password', …)` secrets by SecretSpec name. */
   readonly secrets: SecretValues;
-  /** Ledger read by `readPreviousLedger` before the site was derived. */
+  /** Ledger read by `readPreviousStack` before the site was derived. */
   readonly previousLedger: Allocations;
   /** Virtualenv with ansible-playbook on the repository server (host layer). */
   readonly ansibleVenv: string;

@@ -3,7 +3,7 @@
 // Where the ledger lives (decision):
 // - It is the stack output `allocations` (plain JSON, no secrets), written by every `pulumi up`.
 // - The program reads the previous value through a `pulumi.StackReference` to its own stack
-//   (`readPreviousLedger`). Pulumi resolves a stack reference from the backend's last checkpoint, so every
+//   (`readPreviousStack`). Pulumi resolves a stack reference from the backend's last checkpoint, so every
 //   runner of the stage (another laptop, the deploy bot, CI) sees the same numbers. A stack that exists but was
 //   never deployed simply has no `allocations` output: the ledger starts empty.
 // - Options not taken: a dynamic provider resource holding the map cannot be read *before* the inventory is

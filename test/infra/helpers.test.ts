@@ -7,7 +7,7 @@ import { cidrContains, ingressRules, mirroredDiskSize, protectData, renderSshCon
 import { awsIngress, planAwsFleet } from "../../components/infra/aws";
 import { gcpFirewalls, gcpName, gcpZone } from "../../components/infra/gcp";
 import { azureImage, azureZones } from "../../components/infra/azure";
-import { bootstrapAdminScript, BOOTSTRAP_SCRIPT } from "../../components/infra/prepared";
+import { accessStdin, keyToRetire } from "../../components/infra/access";
 import { resolveSecretString } from "../../components/site";
 import { localizeSshConfig } from "../../src/cli/ssh";
 
@@ -127,8 +127,23 @@ test("azure zones: 1, 2, 3 round robin unless not_support_az", () => {
   assert.equal(azureZones(noAz, noAz.hosts[0]), undefined);
 });
 
-test("bootstrap script inputs are single-quoted", () => {
-  assert.equal(bootstrapAdminScript("ad'min", "ssh-rsa AAA x@y\n"), `HIVE_ADMIN_USER='ad'\\''min'\nHIVE_ADMIN_PUBKEY='ssh-rsa AAA x@y'\n${BOOTSTRAP_SCRIPT}`);
+test("the access script's stdin carries only the secrets that are set, base64 encoded", () => {
+  const b64 = (s: string) => Buffer.from(s).toString("base64");
+  assert.equal(accessStdin({ siteKey: "K\n" }), `HIVE_KEY=${b64("K\n")}\n`);
+  assert.equal(accessStdin({ siteKey: "K", retiredKey: "", rootPassword: "p w" }), `HIVE_KEY=${b64("K")}\nHIVE_ROOT_PASSWORD=${b64("p w")}\n`);
+  assert.equal(accessStdin({ siteKey: "K", retiredKey: "R" }), `HIVE_KEY=${b64("K")}\nHIVE_RETIRED_KEY=${b64("R")}\n`);
+});
+
+test("the key to retire: the previous key after a rotation, and the same on every update after it", () => {
+  assert.equal(keyToRetire("K1", {}), undefined);
+  assert.equal(keyToRetire("K1", { sshPrivateKey: "K1" }), undefined);
+  // Rotation K1 -> K2, then the updates after it, then back to K1.
+  assert.equal(keyToRetire("K2", { sshPrivateKey: "K1" }), "K1");
+  assert.equal(keyToRetire("K2", { sshPrivateKey: "K2", sshRetiredKey: "K1" }), "K1");
+  assert.equal(keyToRetire("K1", { sshPrivateKey: "K2", sshRetiredKey: "K1" }), "K2");
+  // A key is the same key whatever trailing newline it was stored with.
+  assert.equal(keyToRetire("K1\n", { sshPrivateKey: "K1" }), undefined);
+  assert.equal(keyToRetire("K1", { sshPrivateKey: "", sshRetiredKey: "K1\n" }), undefined);
 });
 
 test("secret strings resolve to secret outputs; an unknown secret is an error", async () => {

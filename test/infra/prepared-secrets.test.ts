@@ -1,4 +1,4 @@
-// A prepared stage with a root password (a generated secret) and a user-supplied SSH key: the bootstrap
+// A prepared stage with a root password (a generated secret) and a user-supplied SSH key: the access
 // commands, and proof that no secret appears unmasked in the plan's renderings or in plain outputs.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { preparedSite } from "../helpers/site-fixture";
 import { planSite, type PlanView } from "../helpers/plan";
 import { maskSecrets, planToJson, renderDot, renderTree } from "../../src/plan/render";
-import { BOOTSTRAP_SCRIPT } from "../../components/infra/prepared";
+import { ACCESS_SCRIPT, ADMIN_USER_SCRIPT } from "../../components/infra/access";
 
 const PASSWORD = "Sup3r-S3cret-pw";
 const PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAA-secret-body\n-----END OPENSSH PRIVATE KEY-----\n";
@@ -17,14 +17,14 @@ test.before(async () => {
   view = await planSite(site, { secrets: { registry_password: pulumi.secret(PASSWORD) }, sshPrivateKeyPem: pulumi.secret(PRIVATE_KEY) });
 });
 
-test("no cloud resources: the pki, the fleet and one bootstrap command per server", () => {
+test("no cloud resources: the pki, the fleet and one access command per server", () => {
   const infra = view.all.filter((r) => ["pdns-pki", "pdns-prepared"].includes(view.parentName(r) ?? ""));
   assert.deepEqual(
     infra.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:")).map((r) => `${r.type} ${r.name}`).sort(),
     [
-      "command:remote:Command pdns-prepared-s-hive0-bootstrap",
-      "command:remote:Command pdns-prepared-s-hive1-bootstrap",
-      "command:remote:Command pdns-prepared-s-hive2-bootstrap",
+      "command:local:Command pdns-prepared-s-hive0-access",
+      "command:local:Command pdns-prepared-s-hive1-access",
+      "command:local:Command pdns-prepared-s-hive2-access",
       "tls:index/privateKey:PrivateKey pdns-pki-ca",
       "tls:index/selfSignedCert:SelfSignedCert pdns-pki-ca",
     ],
@@ -32,18 +32,30 @@ test("no cloud resources: the pki, the fleet and one bootstrap command per serve
   assert.deepEqual(view.plan.invokes.map((i) => i.token), ["tls:index/getPublicKey:getPublicKey"]);
 });
 
-test("the bootstrap logs in as root at the inventory address with the password, which stays secret", () => {
-  const cmd = view.get("command:remote:Command", "pdns-prepared-s-hive1-bootstrap");
+test("the access command runs locally; its secrets travel on stdin, its texts hold none", () => {
+  const cmd = view.get("command:local:Command", "pdns-prepared-s-hive1-access");
   assert.equal(view.parentName(cmd), "pdns-prepared");
-  assert.equal(view.inputs(cmd).connection, "[secret]");
-  const connection = (cmd.inputs.connection as { value: { host: string; user: string; password: string } }).value;
-  assert.equal(connection.host, "10.0.0.12");
-  assert.equal(connection.user, "root");
-  assert.equal(connection.password, `root-${PASSWORD}`);
-  const create = String(cmd.inputs.create);
-  assert.ok(create.startsWith("HIVE_ADMIN_USER='admin'\nHIVE_ADMIN_PUBKEY='ssh-rsa "), create.slice(0, 80));
-  assert.ok(create.endsWith(BOOTSTRAP_SCRIPT));
-  assert.ok(!create.includes(PASSWORD));
+  assert.deepEqual(cmd.inputs.environment, { HIVE_HOST: "10.0.0.12", HIVE_ADMIN_USER: "admin", HIVE_USER_SCRIPT: ADMIN_USER_SCRIPT });
+  assert.equal(cmd.inputs.create, `HIVE_ACTION=grant\n${ACCESS_SCRIPT}`);
+  assert.equal(cmd.inputs.update, cmd.inputs.create);
+  assert.equal(cmd.inputs.delete, `HIVE_ACTION=release\nHIVE_DIAL_TRIES=3\n${ACCESS_SCRIPT}`);
+  assert.equal(cmd.inputs.triggers, undefined);
+  assert.equal(view.inputs(cmd).stdin, "[secret]");
+  const stdin = (cmd.inputs.stdin as { value: string }).value;
+  const lines = Object.fromEntries(stdin.trim().split("\n").map((l) => [l.split("=")[0], Buffer.from(l.slice(l.indexOf("=") + 1), "base64").toString()]));
+  assert.deepEqual(Object.keys(lines), ["HIVE_KEY", "HIVE_ROOT_PASSWORD"]);
+  assert.equal(lines.HIVE_ROOT_PASSWORD, `root-${PASSWORD}`);
+  assert.equal(lines.HIVE_KEY, PRIVATE_KEY);
+  for (const text of [cmd.inputs.create, cmd.inputs.delete, JSON.stringify(cmd.inputs.environment)]) {
+    assert.ok(!String(text).includes(PASSWORD) && !String(text).includes("secret-body"));
+  }
+});
+
+test("every step of a server waits for its access command", () => {
+  const access = view.get("command:local:Command", "pdns-prepared-s-hive1-access");
+  const base = view.all.find((r) => r.type === "command:remote:Command" && r.name.includes("s-hive1") && r.name.endsWith("-base"));
+  assert.ok(base, "a base step for s-hive1");
+  assert.ok(base.dependencies.includes(access.urn), "base depends on the access command");
 });
 
 test("servers are reached at their private addresses", () => {

@@ -3,9 +3,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 
-let stored: Record<string, unknown> = { allocations: { ports: { web80: 61001 }, minors: { data: 2 } } };
+let stored: Record<string, unknown> = { allocations: { ports: { web80: 61001 }, minors: { data: 2 } }, sshPrivateKey: "KEY-2", sshRetiredKey: "KEY-1" };
 
-test("readPreviousLedger reads `allocations` through a reference to this very stack", async () => {
+test("readPreviousStack reads `allocations` and the site keys through a reference to this very stack", async () => {
   const seen: { type: string; name: string; inputs: Record<string, unknown> }[] = [];
   await pulumi.runtime.setMocks(
     {
@@ -25,16 +25,20 @@ test("readPreviousLedger reads `allocations` through a reference to this very st
     false,
     "acme",
   );
-  const { readPreviousLedger } = await import("../../components/services/ledger");
-  assert.deepEqual(await readPreviousLedger(), { ports: { web80: 61001 }, minors: { data: 2 } });
+  const { readPreviousStack } = await import("../../components/services/ledger");
+  assert.deepEqual(await readPreviousStack(), {
+    ledger: { ports: { web80: 61001 }, minors: { data: 2 } },
+    keys: { sshPrivateKey: "KEY-2", sshRetiredKey: "KEY-1" },
+  });
   assert.deepEqual(
     seen.map((s) => [s.type, s.name, s.inputs.name]),
     [["pulumi:pulumi:StackReference", "hive-previous-ledger", "acme/hive/staging"]],
   );
 });
 
-test("a stack never deployed has no allocations output: the ledger starts empty", async () => {
+test("a stack never deployed has no outputs: the ledger starts empty (or imported) and there are no keys", async () => {
   stored = {};
-  const { readPreviousLedger } = await import("../../components/services/ledger");
-  assert.deepEqual(await readPreviousLedger(), { ports: {}, minors: {} });
+  const { readPreviousStack } = await import("../../components/services/ledger");
+  assert.deepEqual(await readPreviousStack(), { ledger: { ports: {}, minors: {} }, keys: { sshPrivateKey: undefined, sshRetiredKey: undefined } });
+  assert.deepEqual((await readPreviousStack({ ports: { web80: 61005 }, minors: {} })).ledger, { ports: { web80: 61005 }, minors: {} });
 });
