@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # PID 1 of an end-to-end test server (see servers.sh): admin user with the suite's key and
-# passwordless sudo, a nested dockerd, and sshd in the foreground.
+# passwordless sudo, root with the suite's password and password login allowed, a nested dockerd,
+# and sshd in the foreground.
 set -euo pipefail
 
 # A root file system imported from a 0700 folder would lock every other user out of "/".
@@ -13,6 +14,10 @@ install -d -m 700 -o admin -g admin /home/admin/.ssh
 install -m 600 -o admin -g admin /hive-e2e/authorized_keys /home/admin/.ssh/authorized_keys
 echo 'admin ALL=(ALL) NOPASSWD:ALL' >/etc/sudoers.d/admin
 chmod 440 /etc/sudoers.d/admin
+
+echo "root:$(cat /hive-e2e/root_password)" | chpasswd
+# Debian allows root only with a key; a server prepared for root_password allows the password.
+echo 'PermitRootLogin yes' >/etc/ssh/sshd_config.d/10-e2e.conf
 
 ssh-keygen -A >/dev/null
 mkdir -p /run/sshd

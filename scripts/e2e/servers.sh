@@ -7,7 +7,8 @@
 #
 # Each server is a container of a private dockerd (own socket, data root and bridge, so it
 # cannot clash with another dockerd on the machine) on a bridge network with a fixed IP. Inside
-# run sshd (user `admin`, key in the cache, passwordless sudo) and a nested dockerd, which is
+# run sshd (user `admin`, key in the cache, passwordless sudo; root logs in with the password in the
+# cache, as on a server prepared for hive's root_password) and a nested dockerd, which is
 # enough for swarm, overlay networks and nested containers. Needs root and the Debian packages
 # docker.io, debootstrap and openssh-client.
 set -euo pipefail
@@ -25,6 +26,7 @@ GATEWAY=10.88.0.1
 SERVERS=(s1:10.88.0.11 s2:10.88.0.12 s3:10.88.0.13)
 SUITE=bookworm
 KEY=$CACHE/ssh/id_ed25519
+ROOT_PASSWORD=$CACHE/ssh/root_password
 ROOTFS_TAR=$CACHE/rootfs-$SUITE.tar
 # Image inside the servers for nested containers and swarm services (no registry is reachable).
 WORKLOAD_IMAGE=hive-e2e/busybox:latest
@@ -105,6 +107,14 @@ ensure_key() {
   ssh-keygen -q -t ed25519 -N '' -C hive-e2e -f "$KEY"
 }
 
+ensure_root_password() {
+  if [ -f "$ROOT_PASSWORD" ]; then
+    return
+  fi
+  mkdir -p "$(dirname "$ROOT_PASSWORD")"
+  (umask 077 && head -c 18 /dev/urandom | base64 >"$ROOT_PASSWORD")
+}
+
 ensure_network() {
   if dk network inspect "$NETWORK" >/dev/null 2>&1; then
     return
@@ -129,6 +139,7 @@ start_server() {
     --security-opt systempaths=unconfined -v /sys/fs/cgroup:/sys/fs/cgroup:rw \
     --tmpfs /run --tmpfs /tmp \
     -v "$HERE/server-init.sh:/hive-e2e/init.sh:ro" -v "$KEY.pub:/hive-e2e/authorized_keys:ro" \
+    -v "$ROOT_PASSWORD:/hive-e2e/root_password:ro" \
     "$IMAGE" bash /hive-e2e/init.sh >/dev/null
 }
 
@@ -175,6 +186,7 @@ load_workload_image() {
 
 cmd_up() {
   ensure_key
+  ensure_root_password
   start_dockerd
   ensure_image
   build_busybox

@@ -144,7 +144,13 @@ release() {
   local way
   way="$(first_way site password)" || fail "cannot log in to $target to give password login back (if the server is gone, remove this resource with pulumi state delete): $(tr '\n' ' ' <"$work/err")"
   if [ "$way" = site ]; then as_root site password; fi
-  probe password || fail "password login to root@$HIVE_HOST does not work after turning it back on; the site key stays so the server is not locked out"
+  # sshd reads its settings again a moment after the reload.
+  local attempt
+  for attempt in 1 2 3 4 5 6; do
+    if probe password; then break; fi
+    [ "$attempt" -lt 6 ] || fail "password login to root@$HIVE_HOST does not work after turning it back on; the site key stays so the server is not locked out"
+    sleep 1
+  done
   as_root password drop-key
   say "password login is back and the site key is gone"
 }
