@@ -36,7 +36,16 @@ export class Pki extends pulumi.ComponentResource {
     if (args.sshPrivateKeyPem !== undefined) {
       this.sshPrivateKeyPem = pulumi.secret(args.sshPrivateKeyPem);
       // Derived from a secret, so marked secret; a public key is not, and it goes into plain resource inputs.
-      this.sshPublicKeyOpenssh = pulumi.unsecret(getPublicKeyOutput({ privateKeyPem: this.sshPrivateKeyPem }, child).publicKeyOpenssh);
+      // ssh-keygen writes OpenSSH's own format unless asked for PEM; the tls provider reads each through its own input.
+      const openssh = this.sshPrivateKeyPem.apply(isOpensshKey);
+      const publicKey = getPublicKeyOutput(
+        {
+          privateKeyPem: pulumi.all([this.sshPrivateKeyPem, openssh]).apply(([key, isOpenssh]) => (isOpenssh ? undefined : key)),
+          privateKeyOpenssh: pulumi.all([this.sshPrivateKeyPem, openssh]).apply(([key, isOpenssh]) => (isOpenssh ? key : undefined)),
+        },
+        child,
+      );
+      this.sshPublicKeyOpenssh = pulumi.unsecret(publicKey.publicKeyOpenssh);
     } else {
       // RSA rather than ED25519: every provider (Azure included) and every sshd accepts it.
       const key = new PrivateKey(`${name}-ssh`, { algorithm: "RSA", rsaBits: 4096 }, child);
@@ -74,4 +83,9 @@ export class Pki extends pulumi.ComponentResource {
       caPrivateKeyPem: this.caPrivateKeyPem,
     });
   }
+}
+
+/** Whether a private key is in OpenSSH's format rather than PEM. */
+export function isOpensshKey(key: string): boolean {
+  return key.trimStart().startsWith("-----BEGIN OPENSSH PRIVATE KEY-----");
 }

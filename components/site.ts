@@ -49,8 +49,8 @@ export function sshConfigEntries(site: SiteModel, connectIps: Record<string, str
 
 export class Site extends pulumi.ComponentResource {
   public readonly pki: Pki;
-  /** The key the site key replaced, which the servers no longer trust (secret; see `keyToRetire`). */
-  public readonly retiredSshKey: pulumi.Output<string | undefined>;
+  /** The key the site key replaced, which the servers no longer trust (secret; see `keyToRetire`); "" = none. */
+  public readonly retiredSshKey: pulumi.Output<string>;
   public readonly fleet: HostFleet;
   public readonly servers: Record<string, ServerEndpoint>;
   /** ssh_config text with `SSH_IDENTITY_PLACEHOLDER` where the key file goes. */
@@ -64,7 +64,7 @@ export class Site extends pulumi.ComponentResource {
     super("hive:site:Site", name, {}, opts);
     const { site, options } = args;
     this.pki = new Pki(`${name}-pki`, { siteName: site.name, sshPrivateKeyPem: options.sshPrivateKeyPem, caCertPem: options.caCertPem, caKeyPem: options.caKeyPem }, { parent: this });
-    this.retiredSshKey = pulumi.secret(this.pki.sshPrivateKeyPem.apply((key) => keyToRetire(key, options.previousKeys ?? {})));
+    this.retiredSshKey = pulumi.secret(this.pki.sshPrivateKeyPem.apply((key) => keyToRetire(key, options.previousKeys ?? {}) ?? ""));
     const keys = { sshPublicKeyOpenssh: this.pki.sshPublicKeyOpenssh, sshPrivateKeyPem: this.pki.sshPrivateKeyPem, retiredSshKey: this.retiredSshKey };
     const child = { parent: this };
     this.secrets = new SiteSecrets(`${name}-secrets`, { specs: site.secrets }, child);

@@ -32,6 +32,15 @@ test("no cloud resources: the pki, the fleet and one access command per server",
   assert.deepEqual(view.plan.invokes.map((i) => i.token), ["tls:index/getPublicKey:getPublicKey"]);
 });
 
+test("a key in OpenSSH's format reaches the tls provider as privateKeyOpenssh, a PEM key as privateKeyPem", async () => {
+  assert.equal(view.plan.invokes[0].inputs.privateKeyOpenssh, PRIVATE_KEY);
+  assert.equal(view.plan.invokes[0].inputs.privateKeyPem ?? undefined, undefined);
+  const pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIsecret-body\n-----END RSA PRIVATE KEY-----\n";
+  const pemView = await planSite(site, { secrets: { registry_password: pulumi.secret(PASSWORD) }, sshPrivateKeyPem: pulumi.secret(pem) });
+  assert.equal(pemView.plan.invokes[0].inputs.privateKeyPem, pem);
+  assert.equal(pemView.plan.invokes[0].inputs.privateKeyOpenssh ?? undefined, undefined);
+});
+
 test("the access command runs locally; its secrets travel on stdin, its texts hold none", () => {
   const cmd = view.get("command:local:Command", "pdns-prepared-s-hive1-access");
   assert.equal(view.parentName(cmd), "pdns-prepared");
