@@ -80,14 +80,24 @@ export function isPhase(value: string): value is Phase {
  * `-<name>`.
  */
 export function selectTargets(urns: readonly string[], phase: Phase, limit: readonly string[] = []): string[] {
-  const selected: string[] = [];
-  for (const urn of urns) {
-    const parsed = parseUrn(urn);
-    const owner = phaseOf(parsed.typeChain);
-    if (owner === null || owner.phase !== phase) continue;
-    if (limit.length > 0 && !limitMatches(urns, parsed, owner.depth, limit)) continue;
-    selected.push(urn);
+  const parsed = urns.map(parseUrn);
+  // Names by type chain, so the owner of a resource is found from its own name's prefixes, not by a scan.
+  const namesByChain = new Map<string, Set<string>>();
+  if (limit.length > 0) {
+    for (const p of parsed) {
+      const chain = p.typeChain.join("$");
+      const names = namesByChain.get(chain);
+      if (names === undefined) namesByChain.set(chain, new Set([p.name]));
+      else names.add(p.name);
+    }
   }
+  const selected: string[] = [];
+  parsed.forEach((p, i) => {
+    const owner = phaseOf(p.typeChain);
+    if (owner === null || owner.phase !== phase) return;
+    if (limit.length > 0 && !limitMatches(namesByChain, p, owner.depth, limit)) return;
+    selected.push(urns[i]);
+  });
   return selected.sort();
 }
 
@@ -150,20 +160,20 @@ export function phaseTargets(planned: readonly PlannedResource[], stateUrns: rea
  * Whether the phase component that contains this resource (the ancestor at `depth`) is one of the
  * limited names. The ancestor's own name is found from the URN of the resource with that exact type chain.
  */
-function limitMatches(urns: readonly string[], parsed: ParsedUrn, depth: number, limit: readonly string[]): boolean {
-  const ancestorChain = parsed.typeChain.slice(0, depth + 1).join("$");
+function limitMatches(namesByChain: ReadonlyMap<string, ReadonlySet<string>>, parsed: ParsedUrn, depth: number, limit: readonly string[]): boolean {
+  const candidates = namesByChain.get(parsed.typeChain.slice(0, depth + 1).join("$"));
   let owner = depth === parsed.typeChain.length - 1 ? parsed.name : "";
-  for (const urn of urns) {
-    const other = parseUrn(urn);
-    // The closest (longest-named) candidate owns it: `db-admin-x` belongs to `db-admin`, not to `db`.
-    if (other.typeChain.join("$") === ancestorChain && isAncestorName(other.name, parsed.name) && other.name.length > owner.length) {
-      owner = other.name;
+  // Children are named `<parent>-<suffix>`: the closest (longest) name prefix that is a unit owns it, so
+  // `db-admin-x` belongs to `db-admin`, not to `db`.
+  if (owner === "" && candidates !== undefined) {
+    for (let end = parsed.name.length; end > 0; end = parsed.name.lastIndexOf("-", end - 1)) {
+      const prefix = parsed.name.slice(0, end);
+      if (candidates.has(prefix)) {
+        owner = prefix;
+        break;
+      }
     }
   }
   return owner !== "" && limit.some((l) => owner === l || owner.endsWith(`-${l}`));
 }
 
-/** Children are named from their parent's name (`<parent>-<suffix>`), so a parent's name prefixes theirs. */
-function isAncestorName(ancestor: string, name: string): boolean {
-  return name === ancestor || name.startsWith(`${ancestor}-`);
-}

@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { makeUrn, parseUrn, phaseTargets, selectTargets, type PlannedResource } from "../../src/cli/phases";
 
 const site = ["pulumi:pulumi:Stack", "hive:site:Site"];
@@ -139,4 +140,33 @@ test("a phase whose dependencies of an earlier phase do not exist says so instea
   const later = phaseTargets(planned2, planned2.map((r) => r.urn).filter((u) => u !== site2.webService), "deploy-services", ["web"]);
   assert.deepEqual(later.missing, []);
   assert.ok(later.targets.includes(site2.webService) && later.targets.includes(site2.provider));
+});
+
+test("property: -l selects what a scan of every candidate owner selects", () => {
+  // The reference: for each resource, the longest name among units of its unit's type chain that is the
+  // resource's name or a `<name>-` prefix of it.
+  const unitChain = [...site, "hive:services:Workloads", "hive:services:SwarmService"];
+  const reference = (all: string[], limit: string[]) =>
+    all.filter((urn) => {
+      const p = parseUrn(urn);
+      if (p.typeChain[unitChain.length - 1] !== "hive:services:SwarmService") return false;
+      const owners = all
+        .map(parseUrn)
+        .filter((o) => o.typeChain.join("$") === unitChain.join("$") && (p.name === o.name || p.name.startsWith(`${o.name}-`)))
+        .map((o) => o.name)
+        .sort((a, b) => b.length - a.length);
+      const owner = owners[0] ?? "";
+      return owner !== "" && limit.some((l) => owner === l || owner.endsWith(`-${l}`));
+    });
+  const word = fc.constantFrom("db", "admin", "svc", "web", "x");
+  const name = fc.array(word, { minLength: 1, maxLength: 3 }).map((w) => w.join("-"));
+  fc.assert(
+    fc.property(fc.uniqueArray(name, { maxLength: 8 }), fc.array(name, { maxLength: 8 }), fc.array(word, { minLength: 1, maxLength: 2 }), (units, children, limit) => {
+      const all = [
+        ...units.map((n) => makeUrn("staging", "hive", unitChain, `service-${n}`)),
+        ...children.map((n, i) => makeUrn("staging", "hive", [...unitChain, "docker:index/service:Service"], `service-${n}-${i}`)),
+      ];
+      assert.deepEqual(selectTargets(all, "deploy-services", limit), reference(all, limit).sort());
+    }),
+  );
 });
