@@ -118,8 +118,8 @@ export interface PhaseTargets {
 
 /**
  * The `--target` list of a phase command: the phase's resources (`selectTargets`) plus the support
- * resources they need (their parents, the site's secrets, the docker providers…) whose own dependencies
- * exist, since the engine refuses a targeted resource whose parent or dependency is neither targeted nor in
+ * resources they need (their parents, the site's secrets, the docker providers…), transitively, whose own
+ * dependencies exist, since the engine refuses a targeted resource whose parent or dependency is neither targeted nor in
  * the state. Resources of other phases are never added: when the phase needs one that does not exist yet,
  * it is reported in `missing` instead. The stack itself is never targeted.
  */
@@ -130,10 +130,22 @@ export function phaseTargets(planned: readonly PlannedResource[], stateUrns: rea
   const own = selectTargets(all, phase, limit);
   const chosen = new Set(own);
   const present = (urn: string) => inState.has(urn) || chosen.has(urn);
-  const support = all.filter((urn) => {
+  const isSupport = (urn: string) => {
     const chain = parseUrn(urn).typeChain;
     return chain.at(-1) !== STACK_TYPE && phaseOf(chain) === null;
-  });
+  };
+  // Only the support the phase's resources need (their parents, dependencies and providers, transitively):
+  // anything more could need what another phase has not built yet.
+  const needed = new Set<string>();
+  for (const queue = [...own]; queue.length > 0; ) {
+    for (const dep of needs.get(queue.pop() as string) ?? []) {
+      if (!needed.has(dep) && !chosen.has(dep) && isSupport(dep)) {
+        needed.add(dep);
+        queue.push(dep);
+      }
+    }
+  }
+  const support = [...needed].sort();
   // Support resources join once what they need is there; one may need another, so repeat to a fixpoint.
   for (let grew = true; grew; ) {
     grew = false;
@@ -146,12 +158,21 @@ export function phaseTargets(planned: readonly PlannedResource[], stateUrns: rea
   }
   const missing: PhaseTargets["missing"] = [];
   const reported = new Set<string>();
-  for (const urn of [...chosen].sort()) {
-    for (const dep of needs.get(urn) ?? []) {
-      if (present(dep) || reported.has(dep)) continue;
-      reported.add(dep);
-      missing.push({ urn: dep, phase: phaseOf(parseUrn(dep).typeChain)?.phase ?? null, neededBy: urn });
+  // A support resource that could not join is no answer: report what it waits for, down to another phase's.
+  const seen = new Set<string>();
+  const report = (dep: string, neededBy: string): void => {
+    if (present(dep) || seen.has(dep)) return;
+    seen.add(dep);
+    if (isSupport(dep) && (needs.get(dep) ?? []).some((d) => !present(d))) {
+      for (const d of needs.get(dep) ?? []) report(d, dep);
+      return;
     }
+    if (reported.has(dep)) return;
+    reported.add(dep);
+    missing.push({ urn: dep, phase: phaseOf(parseUrn(dep).typeChain)?.phase ?? null, neededBy });
+  };
+  for (const urn of [...chosen].sort()) {
+    for (const dep of needs.get(urn) ?? []) report(dep, urn);
   }
   return { own, targets: [...chosen].sort(), missing };
 }

@@ -85,6 +85,8 @@ export interface PlanJsonResource {
   urn?: string;
   /** Names of the resources it depends on. */
   dependsOn?: string[];
+  /** Name of its explicit provider resource. */
+  provider?: string | null;
 }
 
 /**
@@ -129,7 +131,9 @@ export function resourcesFromPlan(stage: string, resources: readonly PlanJsonRes
     const chain = parseUrn(urns[i]).typeChain.slice(0, -1).join("$");
     const parent = r.parent ? (byName.get(r.parent.startsWith("urn:pulumi:") ? parseUrn(r.parent).name : r.parent) ?? []).filter((u) => parseUrn(u).typeChain.join("$") === chain) : [];
     const deps = (r.dependsOn ?? []).flatMap((d) => byName.get(d) ?? []);
-    return { urn: urns[i], dependsOn: [...new Set([...deps, ...parent])].filter((d) => d !== urns[i]) };
+    // The engine needs a resource's provider as it needs a dependency.
+    const provider = r.provider ? (byName.get(r.provider) ?? []).filter((u) => parseUrn(u).typeChain.at(-1)?.startsWith("pulumi:providers:")) : [];
+    return { urn: urns[i], dependsOn: [...new Set([...deps, ...parent, ...provider])].filter((d) => d !== urns[i]) };
   });
 }
 

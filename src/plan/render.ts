@@ -27,6 +27,8 @@ export interface PlanJsonResource {
   parent: string | null;
   protect: boolean;
   dependsOn: string[];
+  /** Name of the explicit provider resource; null for the default provider and components. */
+  provider: string | null;
   inputs: unknown;
 }
 
@@ -46,6 +48,8 @@ export function planToJson(plan: PlanResult): { resources: PlanJsonResource[]; o
         parent: nameOf(r.parent),
         protect: r.protect,
         dependsOn: r.dependencies.map(nameOf).filter((n): n is string => n !== null),
+        // A provider reference is `<urn>::<id>`.
+        provider: r.provider ? nameOf(r.provider.slice(0, r.provider.lastIndexOf("::"))) : null,
         inputs: maskSecrets(r.inputs),
       })),
     outputs: maskSecrets(plan.outputs),

@@ -91,7 +91,7 @@ const site2 = {
   webBackup: real(`${W}$hive:services:RepositoryFile`, "pdns-workloads-backup-web"),
   build: real(`${W}$hive:images:ImageBuild`, "pdns-workloads-image-web"),
 };
-// Dependencies as `resourcesFromPlan` gives them: the plan's dependsOn and the parent.
+// Dependencies as `resourcesFromPlan` gives them: the plan's dependsOn, the parent and the provider.
 const planned2: PlannedResource[] = [
   { urn: site2.site, dependsOn: [] },
   { urn: site2.pki, dependsOn: [site2.site] },
@@ -106,7 +106,7 @@ const planned2: PlannedResource[] = [
   { urn: site2.provider, dependsOn: [site2.docker, site2.registry, site2.workloads] },
   { urn: site2.build, dependsOn: [site2.registry, site2.workloads] },
   { urn: site2.web, dependsOn: [site2.workloads] },
-  { urn: site2.webService, dependsOn: [site2.registry, site2.build, site2.web] },
+  { urn: site2.webService, dependsOn: [site2.registry, site2.build, site2.web, site2.provider] },
   { urn: site2.webBackup, dependsOn: [site2.registry, site2.workloads] },
 ];
 
@@ -117,15 +117,20 @@ test("deploy-services -l web: the SwarmService under Workloads is the unit, not 
   assert.ok(!selectTargets(urns, "deploy-services").includes(site2.build));
 });
 
-test("a phase on a new stack targets its parents and the support it needs (never the stack)", () => {
+test("a phase on a new stack targets its parents and the support it needs, nothing more (never the stack)", () => {
   const infra = phaseTargets(planned2, [], "build-infra");
   assert.deepEqual(infra.missing, []);
-  // The site component and the secrets join; the docker provider needs hosts that do not exist yet.
-  assert.deepEqual(infra.targets, [site2.pki, site2.sshKey, site2.site, site2.secrets, site2.password, site2.workloads].sort());
+  // Only the site component joins: the secrets, Workloads and the docker provider are not needed yet.
+  assert.deepEqual(infra.targets, [site2.pki, site2.sshKey, site2.site].sort());
   const hosts = phaseTargets(planned2, infra.targets, "setup-hosts");
   assert.deepEqual(hosts.missing, []);
-  assert.ok(hosts.targets.includes(site2.registry) && hosts.targets.includes(site2.provider));
-  assert.ok(!hosts.targets.includes(site2.build) && !hosts.targets.includes(site2.web));
+  // The registry step needs the registry password, so the secrets join now.
+  assert.deepEqual(hosts.targets, [site2.site, site2.host, site2.docker, site2.repository, site2.registry, site2.secrets, site2.password].sort());
+  const services = phaseTargets(planned2, [...infra.targets, ...hosts.targets, site2.build], "deploy-services");
+  assert.deepEqual(services.missing, []);
+  // A service needs its docker provider, which needs the host's docker step: both there now.
+  assert.ok(services.targets.includes(site2.provider) && services.targets.includes(site2.workloads));
+  assert.ok(!services.targets.includes(site2.build));
 });
 
 test("a phase whose dependencies of an earlier phase do not exist says so instead of starting", () => {
@@ -135,6 +140,8 @@ test("a phase whose dependencies of an earlier phase do not exist says so instea
     [
       [site2.registry, "setup-hosts"],
       [site2.build, "build-images"],
+      // Through the docker provider, which cannot join before the host's docker step.
+      [site2.docker, "setup-hosts"],
     ],
   );
   const later = phaseTargets(planned2, planned2.map((r) => r.urn).filter((u) => u !== site2.webService), "deploy-services", ["web"]);
