@@ -32,6 +32,10 @@ export function writePrivateKeyFile(privateKey: pulumi.Input<string>, dir: strin
 export function dockerProviderArgs(host: pulumi.Input<string>, user: pulumi.Input<string>, keyPath: pulumi.Input<string>): docker.ProviderArgs {
   return {
     host: pulumi.interpolate`ssh://${user}@${host}`,
+    // The provider would reach the daemon as soon as it is configured; every resource that uses it waits
+    // for the host setup itself, so the provider does not have to (and a phase command on a new stack,
+    // where the engine configures every provider, does not need the hosts to exist).
+    disableDockerDaemonCheck: true,
     sshOpts: pulumi.all([keyPath]).apply(([path]) => [
       "-i",
       path,

@@ -48,7 +48,9 @@ export class Workloads extends pulumi.ComponentResource {
   public readonly images: { readonly [service: string]: pulumi.Input<string> };
 
   constructor(name: string, args: WorkloadsArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("hive:services:Workloads", name, {}, opts);
+    // Every resource of the workloads waits for what they run on, nested ones included (a component's
+    // dependsOn does not reach its children); the docker providers do not, see dockerProviderArgs.
+    super("hive:services:Workloads", name, {}, pulumi.mergeOptions(opts, { transformations: [waitFor(args.dependsOn ?? [])] }));
     const site = args.site;
     const after = args.dependsOn ?? [];
     const child = { parent: this };
@@ -67,7 +69,8 @@ export class Workloads extends pulumi.ComponentResource {
         `${name}-docker-${h.shortName}`,
         // The connection object is secret as a whole (it holds the key); host and user are not.
         dockerProviderArgs(pulumi.unsecret(c.host), pulumi.unsecret(c.user), keyPath),
-        { ...child, dependsOn: after },
+        // No dependency on the host setup: the resources that use the provider have it (see dockerProviderArgs).
+        child,
       );
     }
     const manager = providers[site.firstHive];
@@ -195,4 +198,12 @@ export class Workloads extends pulumi.ComponentResource {
 /** Creates the workloads of a site; the caller exports `workloads.allocations` as the stack output `allocations`. */
 export function deployWorkloads(name: string, args: WorkloadsArgs, opts?: pulumi.ComponentResourceOptions): Workloads {
   return new Workloads(name, args, opts);
+}
+
+/** A transformation that makes each custom resource but a provider depend on `after`. */
+function waitFor(after: readonly pulumi.Input<pulumi.Resource>[]): pulumi.ResourceTransformation {
+  return (a) => {
+    if (after.length === 0 || !(a.resource instanceof pulumi.CustomResource) || a.type.startsWith("pulumi:providers:")) return undefined;
+    return { props: a.props, opts: pulumi.mergeOptions(a.opts, { dependsOn: [...after] }) };
+  };
 }

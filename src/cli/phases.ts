@@ -136,8 +136,11 @@ export function phaseTargets(planned: readonly PlannedResource[], stateUrns: rea
   };
   // Only the support the phase's resources need (their parents, dependencies and providers, transitively):
   // anything more could need what another phase has not built yet.
-  const needed = new Set<string>();
-  for (const queue = [...own]; queue.length > 0; ) {
+  // The engine configures every provider the program registers, targeted or not, so each provider and what
+  // it needs must be there too.
+  const providers = all.filter((urn) => isSupport(urn) && parseUrn(urn).typeChain.at(-1)?.startsWith("pulumi:providers:"));
+  const needed = new Set<string>(providers);
+  for (const queue = [...own, ...providers]; queue.length > 0; ) {
     for (const dep of needs.get(queue.pop() as string) ?? []) {
       if (!needed.has(dep) && !chosen.has(dep) && isSupport(dep)) {
         needed.add(dep);
@@ -171,7 +174,8 @@ export function phaseTargets(planned: readonly PlannedResource[], stateUrns: rea
     reported.add(dep);
     missing.push({ urn: dep, phase: phaseOf(parseUrn(dep).typeChain)?.phase ?? null, neededBy });
   };
-  for (const urn of [...chosen].sort()) {
+  // A provider that cannot join stops the update too: the engine configures it regardless of the targets.
+  for (const urn of [...chosen, ...providers.filter((p) => !chosen.has(p))].sort()) {
     for (const dep of needs.get(urn) ?? []) report(dep, urn);
   }
   return { own, targets: [...chosen].sort(), missing };

@@ -103,7 +103,7 @@ const planned2: PlannedResource[] = [
   { urn: site2.repository, dependsOn: [site2.site] },
   { urn: site2.registry, dependsOn: [site2.docker, site2.password, site2.sshKey, site2.repository] },
   { urn: site2.workloads, dependsOn: [site2.site] },
-  { urn: site2.provider, dependsOn: [site2.docker, site2.registry, site2.workloads] },
+  { urn: site2.provider, dependsOn: [site2.sshKey, site2.workloads] },
   { urn: site2.build, dependsOn: [site2.registry, site2.workloads] },
   { urn: site2.web, dependsOn: [site2.workloads] },
   { urn: site2.webService, dependsOn: [site2.registry, site2.build, site2.web, site2.provider] },
@@ -120,15 +120,19 @@ test("deploy-services -l web: the SwarmService under Workloads is the unit, not 
 test("a phase on a new stack targets its parents and the support it needs, nothing more (never the stack)", () => {
   const infra = phaseTargets(planned2, [], "build-infra");
   assert.deepEqual(infra.missing, []);
-  // Only the site component joins: the secrets, Workloads and the docker provider are not needed yet.
-  assert.deepEqual(infra.targets, [site2.pki, site2.sshKey, site2.site].sort());
+  // The site component joins, and every provider with its parent (the engine configures them all); the
+  // secrets are not needed yet.
+  assert.deepEqual(infra.targets, [site2.pki, site2.sshKey, site2.site, site2.workloads, site2.provider].sort());
   const hosts = phaseTargets(planned2, infra.targets, "setup-hosts");
   assert.deepEqual(hosts.missing, []);
   // The registry step needs the registry password, so the secrets join now.
-  assert.deepEqual(hosts.targets, [site2.site, site2.host, site2.docker, site2.repository, site2.registry, site2.secrets, site2.password].sort());
+  assert.deepEqual(
+    hosts.targets,
+    [site2.site, site2.host, site2.docker, site2.repository, site2.registry, site2.secrets, site2.password, site2.workloads, site2.provider].sort(),
+  );
   const services = phaseTargets(planned2, [...infra.targets, ...hosts.targets, site2.build], "deploy-services");
   assert.deepEqual(services.missing, []);
-  // A service needs its docker provider, which needs the host's docker step: both there now.
+  // A service needs its docker provider.
   assert.ok(services.targets.includes(site2.provider) && services.targets.includes(site2.workloads));
   assert.ok(!services.targets.includes(site2.build));
 });
@@ -140,8 +144,6 @@ test("a phase whose dependencies of an earlier phase do not exist says so instea
     [
       [site2.registry, "setup-hosts"],
       [site2.build, "build-images"],
-      // Through the docker provider, which cannot join before the host's docker step.
-      [site2.docker, "setup-hosts"],
     ],
   );
   const later = phaseTargets(planned2, planned2.map((r) => r.urn).filter((u) => u !== site2.webService), "deploy-services", ["web"]);
@@ -176,4 +178,11 @@ test("property: -l selects what a scan of every candidate owner selects", () => 
       assert.deepEqual(selectTargets(all, "deploy-services", limit), reference(all, limit).sort());
     }),
   );
+});
+
+test("a provider that waits for another phase's resource is reported by that resource, not by itself", () => {
+  const waiting = planned2.map((r) => (r.urn === site2.provider ? { ...r, dependsOn: [...r.dependsOn, site2.docker] } : r));
+  const infra = phaseTargets(waiting, [], "build-infra");
+  assert.deepEqual(infra.missing.map((m) => [m.urn, m.phase, m.neededBy]), [[site2.docker, "setup-hosts", site2.provider]]);
+  assert.ok(!infra.targets.includes(site2.provider));
 });

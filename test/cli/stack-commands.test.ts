@@ -39,8 +39,8 @@ test("a phase command targets its resources from the state and the plan, narrowe
   const h = harness({ state, planned });
   assert.equal(await h.run("deploy-services", "-s", "staging", "-l", "pdnsdb"), 0, h.err());
   const W = "urn:pulumi:staging::hive::hive:site:Site$hive:services:Workloads";
-  // The service's own resources; what they need is in the state already (the parents, the docker provider),
-  // so nothing else is targeted.
+  // The service's own resources and the stage's providers (the engine configures every provider); the
+  // parents are in the state already.
   assert.deepEqual(ops(h), [
     {
       method: "up",
@@ -48,20 +48,22 @@ test("a phase command targets its resources from the state and the plan, narrowe
       targets: [
         `${W}$hive:services:SwarmService$docker:index/service:Service::pdns-workloads-service-pdnsdb-service`,
         `${W}$hive:services:SwarmService::pdns-workloads-service-pdnsdb`,
+        `${W}$pulumi:providers:docker::pdns-workloads-docker-s-hive0`,
       ],
     },
   ]);
-  assert.match(h.out(), /up of deploy-services \(limited to pdnsdb\) on stage staging, 2 resources targeted/);
+  assert.match(h.out(), /up of deploy-services \(limited to pdnsdb\) on stage staging, 3 resources targeted/);
 
   const all = harness({ state: urns });
   assert.equal(await all.run("initialize-services", "-s", "staging", "-C"), 0, all.err());
-  assert.deepEqual(ops(all)[0].targets, [`${W}$hive:services:ServiceInit::pdns-workloads-init-powerdns`]);
+  assert.deepEqual(ops(all)[0].targets?.filter((t) => !t.includes("$pulumi:providers:")), [`${W}$hive:services:ServiceInit::pdns-workloads-init-powerdns`]);
 });
 
 test("-l accepts commas and repetition", async () => {
   const h = harness({ state: recordedUrns("private").map((u) => u.replace(/:staging:/, ":private:")) });
   assert.equal(await h.run("deploy-services", "-l", "powerdns,pdnsdb"), 0, h.err());
-  assert.equal(ops(h)[0].targets?.length, 4);
+  // Two resources of each service, and the docker provider.
+  assert.equal(ops(h)[0].targets?.length, 4 + 1);
   const h2 = harness({ state: recordedUrns("private") });
   assert.equal(await h2.run("deploy-services", "-l", "powerdns", "-l", "pdnsdb"), 0, h2.err());
   assert.deepEqual(ops(h2)[0].targets, ops(h)[0].targets);

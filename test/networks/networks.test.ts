@@ -55,6 +55,7 @@ test("the SSH key file is written 0600 and only its path reaches the provider, n
   assert.equal(statSync(resolved).mode & 0o777, 0o600);
   assert.deepEqual(await resolve(dockerProviderArgs("10.0.0.5", "admin", resolved)), {
     host: "ssh://admin@10.0.0.5",
+    disableDockerDaemonCheck: true,
     sshOpts: ["-i", resolved, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"],
   });
 });

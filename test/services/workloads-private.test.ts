@@ -42,11 +42,11 @@ test("private pdns workloads: no DRBD, plain volumes, one provider", async () =>
     ["p-service-configure-service", "p-service-pdnsadmin-service", "p-service-pdnsdb-service", "p-service-powerdns-service", "p-service-proxy-service"],
   );
   assert.equal(records.has("p-backup-certbot"), false);
-  // Everything waits for host setup; the service depends on its image, the network and host setup only.
+  // Everything but the docker provider waits for host setup; the service depends on its image, the network and host setup only.
   const pdnsdb = records.get("p-service-pdnsdb-service")!;
   assert.deepEqual(pdnsdb.deps, ["p-image-pdnsdb-build", "p-networks-hive_default_network", "setup"]);
   assert.deepEqual(records.get("p-roles-dir")!.deps, ["setup"]);
-  assert.deepEqual(records.get("p-docker-p-hive0")!.deps, ["setup"]);
+  assert.deepEqual(records.get("p-docker-p-hive0")!.deps, []);
   const spec = (unwrapSecrets(pdnsdb.inputs) as { taskSpec: { secret: { containerSpec: { mounts: unknown; image: string } } } }).taskSpec.secret.containerSpec;
   assert.deepEqual(spec.mounts, [{ readOnly: false, source: "pdnsdb_data", target: "/var/lib/mysql", type: "volume" }]);
   assert.match(spec.image, /^p-hive0\.pdns:5000\/image_pdnsdb:[0-9a-f]{16}$/);

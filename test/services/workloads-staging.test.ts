@@ -68,6 +68,7 @@ test("staging pdns workloads", async () => {
 
   // Providers: SSH to each hive, the key as a path only.
   assert.deepEqual(inputs("w-docker-s-hive1"), {
+    disableDockerDaemonCheck: "true",
     host: "ssh://admin@192.168.0.69",
     sshOpts: JSON.stringify(["-i", "/run/hive/key", "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"]),
   });

@@ -22,20 +22,32 @@ export interface PlanCommandDeps {
   projectRoot?: string;
 }
 
+/** Secure values whose mere presence changes what the program declares (a given key is not generated). */
+const SECURE_SWITCHES = new Set(["hive:sshPrivateKey", "hive:caCertPem", "hive:caKeyPem"]);
+/** What the plan puts in place of such a value: it has no passphrase to decrypt the real one. */
+export const SECURE_PLACEHOLDER = "[secret from the stack config]";
+
 /**
- * Plain `hive:*` values of `Pulumi.<stage>.yaml` (encrypted values are left out: the plan has no passphrase;
- * the program then generates keys as it would on a first run).
+ * The `hive:*` values of `Pulumi.<stage>.yaml` for the plan: plain ones as they are, the secure ones that
+ * decide which resources exist (`SECURE_SWITCHES`) as a secret placeholder, so the plan declares what the
+ * program will, and every other secure value left out.
  */
-export function stackConfigFromFile(projectRoot: string, stage: string): Record<string, unknown> {
+export function stackConfigFromFile(projectRoot: string, stage: string): { config: Record<string, unknown>; secretKeys: string[] } {
   const file = path.join(projectRoot, `Pulumi.${stage}.yaml`);
-  if (!fs.existsSync(file)) return {};
+  const config: Record<string, unknown> = {};
+  const secretKeys: string[] = [];
+  if (!fs.existsSync(file)) return { config, secretKeys };
   const doc = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-  const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(doc.config ?? {})) {
+    if (!key.startsWith("hive:")) continue;
     const isSecure = typeof value === "object" && value !== null && "secure" in value;
-    if (key.startsWith("hive:") && !isSecure) out[key] = value;
+    if (!isSecure) config[key] = value;
+    else if (SECURE_SWITCHES.has(key)) {
+      config[key] = SECURE_PLACEHOLDER;
+      secretKeys.push(key);
+    }
   }
-  return out;
+  return { config, secretKeys };
 }
 
 /** Runs the plan and returns the text to print. */
@@ -43,13 +55,13 @@ export async function planCommand(options: PlanCommandOptions, deps: PlanCommand
   if (options.json && options.dot) throw new Error("--json and --dot cannot be combined");
   const projectRoot = path.resolve(deps.projectRoot ?? process.cwd());
   const stage = resolveStage(options.stage, readSettings(projectRoot));
-  const config = stackConfigFromFile(projectRoot, stage);
+  const { config, secretKeys } = stackConfigFromFile(projectRoot, stage);
   if (options.inventory !== undefined) config["hive:inventory"] = path.resolve(options.inventory);
   // Loaded here, not at the top: the Pulumi SDK is only needed by this command.
   const { runPlan } = require("../../plan/run") as typeof import("../../plan/run");
   const { planToJson, renderDot, renderTree } = require("../../plan/render") as typeof import("../../plan/render");
   const { main } = require("../../program") as typeof import("../../program");
-  const plan = await runPlan({ stage, config }, () => main(deps.loadSite, projectRoot));
+  const plan = await runPlan({ stage, config, secretKeys }, () => main(deps.loadSite, projectRoot));
   if (options.json) return JSON.stringify(planToJson(plan), null, 2) + "\n";
   if (options.dot) return renderDot(plan);
   return renderTree(plan);
