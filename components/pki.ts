@@ -37,11 +37,10 @@ export class Pki extends pulumi.ComponentResource {
       this.sshPrivateKeyPem = pulumi.secret(args.sshPrivateKeyPem);
       // Derived from a secret, so marked secret; a public key is not, and it goes into plain resource inputs.
       // ssh-keygen writes OpenSSH's own format unless asked for PEM; the tls provider reads each through its own input.
-      const openssh = this.sshPrivateKeyPem.apply(isOpensshKey);
       const publicKey = getPublicKeyOutput(
         {
-          privateKeyPem: pulumi.all([this.sshPrivateKeyPem, openssh]).apply(([key, isOpenssh]) => (isOpenssh ? undefined : key)),
-          privateKeyOpenssh: pulumi.all([this.sshPrivateKeyPem, openssh]).apply(([key, isOpenssh]) => (isOpenssh ? key : undefined)),
+          privateKeyPem: this.sshPrivateKeyPem.apply((key) => (isOpensshKey(key) ? undefined : key)),
+          privateKeyOpenssh: this.sshPrivateKeyPem.apply((key) => (isOpensshKey(key) ? key : undefined)),
         },
         child,
       );

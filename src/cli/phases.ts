@@ -160,7 +160,6 @@ export function phaseTargets(planned: readonly PlannedResource[], stateUrns: rea
     }
   }
   const missing: PhaseTargets["missing"] = [];
-  const reported = new Set<string>();
   // A support resource that could not join is no answer: report what it waits for, down to another phase's.
   const seen = new Set<string>();
   const report = (dep: string, neededBy: string): void => {
@@ -170,8 +169,6 @@ export function phaseTargets(planned: readonly PlannedResource[], stateUrns: rea
       for (const d of needs.get(dep) ?? []) report(d, dep);
       return;
     }
-    if (reported.has(dep)) return;
-    reported.add(dep);
     missing.push({ urn: dep, phase: phaseOf(parseUrn(dep).typeChain)?.phase ?? null, neededBy });
   };
   // A provider that cannot join stops the update too: the engine configures it regardless of the targets.
