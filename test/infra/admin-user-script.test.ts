@@ -63,9 +63,18 @@ function run(dir: string, action: string, retire = "") {
 
 const keysFile = (dir: string) => path.join(dir, "home/admin/.ssh/authorized_keys");
 
-test("grant: the first run creates everything, the second changes nothing", () => {
+/** Runs `body` on a fresh stub server folder and removes it afterwards. */
+function onServer(body: (dir: string) => void): void {
   const dir = setup();
   try {
+    body(dir);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test("grant: the first run creates everything, the second changes nothing", () => {
+  onServer((dir) => {
     assert.equal(run(dir, "grant"), ["created group admin", "created user admin", `wrote ${dir}/sudoers.d/admin`, "installed the site key for admin", ""].join("\n"));
     const log1 = fs.readFileSync(path.join(dir, "log"), "utf8");
     assert.equal(fs.readFileSync(path.join(dir, "sudoers.d", "admin"), "utf8"), "%admin ALL=(ALL) NOPASSWD: ALL\n");
@@ -75,28 +84,22 @@ test("grant: the first run creates everything, the second changes nothing", () =
 
     assert.equal(run(dir, "grant"), "");
     assert.equal(fs.readFileSync(path.join(dir, "log"), "utf8"), log1);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test("grant retires the replaced key, whatever its line carries, but never the site key", () => {
-  const dir = setup();
-  try {
+  onServer((dir) => {
     run(dir, "grant");
     fs.appendFileSync(keysFile(dir), `from="10.0.0.0/8" ${OLD} operator@laptop\nssh-rsa AAAAother someone\n`);
     // The site key itself in the retire list is ignored.
     assert.equal(run(dir, "grant", `${OLD}\n${SITE}\n`), "removed the previous key AAAAoldkey… of admin\n");
     assert.equal(fs.readFileSync(keysFile(dir), "utf8"), `${SITE}\nssh-rsa AAAAother someone\n`);
     assert.equal(run(dir, "grant", OLD), "");
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test("password brings password login back once; drop-key removes only the site key", () => {
-  const dir = setup();
-  try {
+  onServer((dir) => {
     run(dir, "grant");
     fs.appendFileSync(keysFile(dir), "ssh-rsa AAAAother someone\n");
     fs.writeFileSync(path.join(dir, "sshd_config.d", "00-hive.conf"), "PasswordAuthentication no\n");
@@ -108,7 +111,5 @@ test("password brings password login back once; drop-key removes only the site k
     assert.equal(run(dir, "drop-key"), "removed the site key AAAAsitekey… of admin\n");
     assert.equal(fs.readFileSync(keysFile(dir), "utf8"), "ssh-rsa AAAAother someone\n");
     assert.equal(run(dir, "drop-key"), "");
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
