@@ -62,10 +62,14 @@ export function renderDaemonJson(host: Host, registryMirror: string | null): str
   return JSON.stringify(config, null, 2);
 }
 
-/** systemd drop-in: dockerd without `-H fd://` (daemon.json has `hosts`) and docker0 from internal_cidr. */
+/**
+ * systemd drop-in: dockerd without `-H fd://` (daemon.json has `hosts`) and docker0 from internal_cidr.
+ * `dockerd` without a path: systemd (239 and later, i.e. every supported OS) finds it in /usr/bin (Docker
+ * CE, Ubuntu) or /usr/sbin (Debian's docker.io).
+ */
 export function renderDockerDropIn(site: Site): string {
   const bip = site.internalNetworks.docker0Bip ?? DEFAULT_DOCKER0_BIP;
-  return ["[Service]", "RestartSec=15s", "EnvironmentFile=-/etc/environment", "ExecStart=", `ExecStart=/usr/bin/dockerd --bip=${bip}`].join("\n");
+  return ["[Service]", "RestartSec=15s", "EnvironmentFile=-/etc/environment", "ExecStart=", `ExecStart=dockerd --bip=${bip}`].join("\n");
 }
 
 export interface FirewallRule {
@@ -140,6 +144,13 @@ export function renderFirewallUnit(): string {
   ].join("\n");
 }
 
+/** The proxy the servers reach (`hive_http_proxy`, `host:port` or a URL) as a URL; null when unset. */
+export function proxyUrl(host: Host): string | null {
+  const proxy = stringVar(host.vars, "hive_http_proxy") ?? stringVar(host.vars, "http_proxy");
+  if (proxy === null) return null;
+  return /^[a-z]+:\/\//.test(proxy) ? proxy : `http://${proxy}`;
+}
+
 /**
  * The hive block of `/etc/environment`: proxy (`hive_http_proxy`, a proxy the servers reach, as
  * `host:port` or URL) with no_proxy for every server, and `hive_pip_index_url`/`hive_pip_trusted_host`.
@@ -148,9 +159,8 @@ export function renderFirewallUnit(): string {
 export function renderEnvironment(site: Site, host: Host): string {
   const v = host.vars;
   const lines: string[] = [];
-  const proxy = stringVar(v, "hive_http_proxy") ?? stringVar(v, "http_proxy");
-  if (proxy !== null) {
-    const url = /^[a-z]+:\/\//.test(proxy) ? proxy : `http://${proxy}`;
+  const url = proxyUrl(host);
+  if (url !== null) {
     const noProxy = ["localhost", "127.0.0.1", ...site.hosts.flatMap((h) => [h.name, h.shortName, h.privateIp])].join(",");
     for (const name of ["http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"]) lines.push(`${name}=${url}`);
     lines.push(`no_proxy=${noProxy}`, `NO_PROXY=${noProxy}`);
@@ -214,18 +224,33 @@ export function repositoryHost(site: Site): Host {
   return repo;
 }
 
-/** `/etc/zabbix/zabbix_agentd.conf`. */
+/** Where the Zabbix agent comes from (`hive_zabbix_agent_source`): Zabbix's repository or the distribution. */
+export function zabbixAgentSource(host: Host): "zabbix" | "distribution" {
+  return stringVar(host.vars, "hive_zabbix_agent_source") === "distribution" ? "distribution" : "zabbix";
+}
+
+/** Where Docker comes from (`hive_docker_source`): Docker CE or the distribution's docker.io. */
+export function dockerSource(host: Host): "docker-ce" | "distribution" {
+  return stringVar(host.vars, "hive_docker_source") === "distribution" ? "distribution" : "docker-ce";
+}
+
+/**
+ * `/etc/zabbix/zabbix_agentd.conf`. The log and drop-in folders are the package's own: Zabbix's
+ * packages use /var/log/zabbix and zabbix_agentd.d, Debian's (also Ubuntu's) /var/log/zabbix-agent and
+ * zabbix_agentd.conf.d.
+ */
 export function renderZabbixAgentConf(site: Site, host: Host): string {
   const repo = repositoryHost(site);
   const servers = ["127.0.0.1", repo.privateIp];
   if (host.isRepository) servers.push(zabbixServerIp(site));
+  const debian = zabbixAgentSource(host) === "distribution";
   return [
     "PidFile=/run/zabbix/zabbix_agentd.pid",
-    "LogFile=/var/log/zabbix/zabbix_agentd.log",
+    debian ? "LogFile=/var/log/zabbix-agent/zabbix_agentd.log" : "LogFile=/var/log/zabbix/zabbix_agentd.log",
     "LogFileSize=10",
     `Server=${servers.join(",")}`,
     `ServerActive=${repo.name}:10051`,
     `Hostname=${host.name}`,
-    "Include=/etc/zabbix/zabbix_agentd.d/*.conf",
+    debian ? "Include=/etc/zabbix/zabbix_agentd.conf.d/*.conf" : "Include=/etc/zabbix/zabbix_agentd.d/*.conf",
   ].join("\n");
 }

@@ -15,6 +15,9 @@ import {
   renderSshdConf,
   renderZabbixAgentConf,
   stringVar,
+  dockerSource,
+  zabbixAgentSource,
+  proxyUrl,
 } from "./render";
 
 /** One remote step: a script kind, its plain environment, the secret names it reads on stdin. */
@@ -74,6 +77,12 @@ export function hostSteps(site: Site, host: Host, options: HostStepOptions = {})
   if (locale !== null) baseEnv.HIVE_LOCALE = locale;
   const environment = renderEnvironment(site, host);
   if (environment !== "") baseEnv.HIVE_ENVIRONMENT = environment;
+  const proxy = proxyUrl(host);
+  if (proxy !== null) baseEnv.HIVE_HTTP_PROXY = proxy;
+  const aptUrl = stringVar(vars, "hive_apt_url");
+  if (aptUrl !== null) baseEnv.HIVE_APT_URL = aptUrl;
+  const yumUrl = stringVar(vars, "hive_yum_url");
+  if (yumUrl !== null) baseEnv.HIVE_YUM_URL = yumUrl;
   steps.push(plan({ step: "base", kind: "base", host: on, env: baseEnv }));
   steps.push(plan({ step: "hosts", kind: "hosts", host: on, env: { HIVE_HOSTS_BLOCK: renderHostsBlock(site) }, after: ["base"] }));
   const ntp = listVar(vars, "hive_ntp_servers");
@@ -102,6 +111,7 @@ export function hostSteps(site: Site, host: Host, options: HostStepOptions = {})
         HIVE_ADMIN_USER: site.adminUser,
         HIVE_DAEMON_JSON: renderDaemonJson(host, stringVar(vars, "hive_registry_mirror") ?? stringVar(vars, "registry_mirror")),
         HIVE_DOCKER_DROPIN: renderDockerDropIn(site),
+        ...(dockerSource(host) === "distribution" ? { HIVE_DOCKER_SOURCE: "distribution" } : {}),
       },
       after: ["tls", "firewall", "hosts"],
     }),
@@ -120,7 +130,12 @@ export function hostSteps(site: Site, host: Host, options: HostStepOptions = {})
     );
   }
   steps.push(
-    plan({ step: "zabbix-agent", kind: "zabbix-agent", host: on, env: { HIVE_ZABBIX_AGENT_CONF: renderZabbixAgentConf(site, host) }, after: ["hosts"] }),
+    plan({ step: "zabbix-agent", kind: "zabbix-agent", host: on, env: {
+        HIVE_ZABBIX_AGENT_CONF: renderZabbixAgentConf(site, host),
+        ...(zabbixAgentSource(host) === "distribution" ? { HIVE_ZABBIX_AGENT_SOURCE: "distribution" } : {}),
+      },
+      after: ["hosts"],
+    }),
   );
   if (options.addonScript !== undefined && options.addonScript !== null) {
     steps.push(

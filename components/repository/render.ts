@@ -7,6 +7,23 @@ export const ZABBIX_SERVER_IMAGE = "zabbix/zabbix-server-mysql:alpine-7.0-latest
 export const ZABBIX_WEB_IMAGE = "zabbix/zabbix-web-nginx-mysql:alpine-7.0-latest";
 export const ZABBIX_DB_IMAGE = "mariadb:10.11";
 export const REGISTRY_IMAGE = "registry:2";
+
+/**
+ * The images of the repository server's parts, each set by a variable of the repository server
+ * (hive-builder's `hive_zabbix_server_tag` and `hive_zabbix_web_tag`, and `hive_zabbix_db_tag`,
+ * `hive_registry_tag` for the other two), e.g. to take them from a mirror; the defaults otherwise.
+ */
+export function repositoryImages(site: Site): { registry: string; zabbixServer: string; zabbixWeb: string; zabbixDb: string } {
+  const vars = repositoryHost(site).vars;
+  // hive-builder's own default for the web image ended in a space: a tag is taken trimmed.
+  const pick = (name: string, fallback: string) => stringVar(vars, name)?.trim() || fallback;
+  return {
+    registry: pick("hive_registry_tag", REGISTRY_IMAGE),
+    zabbixServer: pick("hive_zabbix_server_tag", ZABBIX_SERVER_IMAGE),
+    zabbixWeb: pick("hive_zabbix_web_tag", ZABBIX_WEB_IMAGE),
+    zabbixDb: pick("hive_zabbix_db_tag", ZABBIX_DB_IMAGE),
+  };
+}
 export const ZABBIX_WEB_PORT = 10052;
 
 /** The registry's port, from `site.registry` (`<fqdn>:<port>`). */
@@ -27,7 +44,7 @@ export function renderRegistryCompose(site: Site): string {
   const lines = [
     "services:",
     "  registry_server:",
-    `    image: ${REGISTRY_IMAGE}`,
+    `    image: ${repositoryImages(site).registry}`,
     "    container_name: registry",
     "    restart: always",
     "    ports:",
@@ -56,6 +73,7 @@ export function renderRegistryCompose(site: Site): string {
 export function renderZabbixCompose(site: Site): string {
   const subnet = site.internalNetworks.zabbix ?? DEFAULT_ZABBIX_SUBNET;
   const tz = stringVar(site.vars, "hive_timezone") ?? "Etc/UTC";
+  const images = repositoryImages(site);
   const db = [
     "      DB_SERVER_HOST: zabbix-db",
     "      MYSQL_DATABASE: zabbix",
@@ -65,7 +83,7 @@ export function renderZabbixCompose(site: Site): string {
   return [
     "services:",
     "  zabbix-server:",
-    `    image: ${ZABBIX_SERVER_IMAGE}`,
+    `    image: ${images.zabbixServer}`,
     "    restart: always",
     "    environment:",
     ...db,
@@ -78,7 +96,7 @@ export function renderZabbixCompose(site: Site): string {
     "      default:",
     `        ipv4_address: ${hostAddress(subnet, 2)}`,
     "  zabbix-web:",
-    `    image: ${ZABBIX_WEB_IMAGE}`,
+    `    image: ${images.zabbixWeb}`,
     "    restart: always",
     "    environment:",
     ...db,
@@ -91,7 +109,7 @@ export function renderZabbixCompose(site: Site): string {
     "      default:",
     `        ipv4_address: ${hostAddress(subnet, 3)}`,
     "  zabbix-db:",
-    `    image: ${ZABBIX_DB_IMAGE}`,
+    `    image: ${images.zabbixDb}`,
     "    restart: always",
     "    command: [--character-set-server=utf8mb4, --collation-server=utf8mb4_bin]",
     "    environment:",

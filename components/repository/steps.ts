@@ -1,7 +1,7 @@
 // The repository server's steps: pure planning from the site model.
 import type { Site } from "../../src/inventory/model";
 import { plan, type StepPlan } from "../host/steps";
-import { renderEnvironment, repositoryHost } from "../host/render";
+import { repositoryHost } from "../host/render";
 import {
   renderBackupService,
   renderBackupTimer,
@@ -15,27 +15,16 @@ import {
 
 /**
  * The repository server's Ansible virtualenv: image builds and service initialisation run
- * `${ANSIBLE_VENV}/bin/ansible-playbook` with `ANSIBLE_COLLECTIONS_PATH=${ANSIBLE_COLLECTIONS}`.
+ * `${ANSIBLE_VENV}/bin/ansible-playbook`; the `ansible` package brings community.docker with it.
  */
 export const ANSIBLE_VENV = "/opt/hive/ansible";
-/** Where the venv's collections (community.docker) are installed. */
-export const ANSIBLE_COLLECTIONS = `${ANSIBLE_VENV}/collections`;
-/** Pinned versions: ansible-core 2.17 runs on Python 3.10+ and manages Python 3.7–3.12 targets. */
-export const ANSIBLE_CORE_VERSION = "2.17.14";
+/** Pinned versions: Ansible 11 (ansible-core 2.18) runs on Python 3.11+ and bundles community.docker. */
+export const ANSIBLE_VERSION = "11.13.0";
 export const DOCKER_PY_VERSION = "7.1.0";
-export const COMMUNITY_DOCKER_VERSION = "4.8.5";
 
-/** Parameters of the ansible-venv step: the venv, the pins, and the server's proxy/pip settings. */
-export function ansibleVenvEnv(site: Site): Record<string, string> {
-  const env: Record<string, string> = {
-    HIVE_ANSIBLE_VENV: ANSIBLE_VENV,
-    HIVE_ANSIBLE_CORE_VERSION: ANSIBLE_CORE_VERSION,
-    HIVE_DOCKER_PY_VERSION: DOCKER_PY_VERSION,
-    HIVE_COMMUNITY_DOCKER_VERSION: COMMUNITY_DOCKER_VERSION,
-  };
-  const environment = renderEnvironment(site, repositoryHost(site));
-  if (environment !== "") env.HIVE_ENVIRONMENT = environment;
-  return env;
+/** Parameters of the ansible-venv step: the venv and the pins (proxy and pip index come from /etc/environment). */
+export function ansibleVenvEnv(): Record<string, string> {
+  return { HIVE_ANSIBLE_VENV: ANSIBLE_VENV, HIVE_ANSIBLE_VERSION: ANSIBLE_VERSION, HIVE_DOCKER_PY_VERSION: DOCKER_PY_VERSION };
 }
 
 export interface RepositoryStepOptions {
@@ -84,6 +73,6 @@ export function repositorySteps(site: Site, options: RepositoryStepOptions): Ste
       after: ["registry", "zabbix"],
     }),
     // After docker like every repository step (the component waits for the whole host setup).
-    plan({ step: "ansible-venv", kind: "ansible-venv", host: on, env: ansibleVenvEnv(site) }),
+    plan({ step: "ansible-venv", kind: "ansible-venv", host: on, env: ansibleVenvEnv() }),
   ];
 }

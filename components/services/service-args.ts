@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as docker from "@pulumi/docker";
 import type { Service, Site, Value } from "../../src/inventory/model";
 import { isSecretString, plainString, toInput, type SecretValues, ValueError } from "./values";
+import { renderEnvironment } from "../host/render";
 
 /** A registry of `hive_ext_repositories` (site vars): images from it are pulled with these credentials. */
 export interface ExtRepository {
@@ -120,10 +121,26 @@ export function updateOrder(service: Service, site: Site): "start-first" | "stop
   return exclusive ? "stop-first" : "start-first";
 }
 
+/**
+ * The proxy and pip settings every service starts with, as hive-builder gave them: the first hive's hive
+ * block of /etc/environment (`hive_http_proxy`, `hive_pip_index_url`, `hive_pip_trusted_host`); a service's
+ * own `environment` overrides them. Empty when the site sets none.
+ */
+export function proxyEnvironment(site: Site): Record<string, string> {
+  const first = site.hosts.find((h) => h.isFirstHive) ?? site.hosts.find((h) => h.isHive);
+  if (first === undefined) return {};
+  const env: Record<string, string> = {};
+  for (const line of renderEnvironment(site, first).split("\n")) {
+    const eq = line.indexOf("=");
+    if (eq > 0) env[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return env;
+}
+
 /** Inputs of the `docker.Service` for a model Service. Pure apart from wrapping secrets in `pulumi.secret`. */
 export function serviceArgs(service: Service, ctx: ServiceContext): docker.ServiceArgs {
   const secret = (v: Value) => toInput(v, ctx.secrets);
-  const env: Record<string, pulumi.Input<string>> = {};
+  const env: Record<string, pulumi.Input<string>> = { ...proxyEnvironment(ctx.site) };
   for (const [key, value] of Object.entries(service.environment)) env[key] = secret(value);
 
   const ports = service.ports.map((p) => {

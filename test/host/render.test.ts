@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { RENDER_CASES } from "./render-cases";
 import { listVar, stringVar, zabbixServerIp } from "../../components/host/render";
-import { registryPort } from "../../components/repository/render";
+import { registryPort, renderRegistryCompose, renderZabbixCompose, repositoryImages } from "../../components/repository/render";
 import { oneHostSite, threeHivesAndRepoSite } from "../helpers/host-site-fixture";
 
 const SNAPSHOTS = join(__dirname, "__snapshots__");
@@ -49,4 +49,38 @@ test("Zabbix server address and registry port", () => {
   assert.equal(zabbixServerIp(oneHostSite()), "172.21.0.2");
   assert.equal(registryPort(threeHivesAndRepoSite()), 5000);
   assert.equal(registryPort({ ...threeHivesAndRepoSite(), registry: "s-hive3.pdns:5443" }), 5443);
+});
+
+test("repository images: defaults unchanged, each set by its variable on the repository server (trimmed)", () => {
+  const site = threeHivesAndRepoSite();
+  assert.match(renderRegistryCompose(site), /^ {4}image: registry:2$/m);
+  assert.match(renderZabbixCompose(site), /^ {4}image: zabbix\/zabbix-server-mysql:alpine-7\.0-latest$/m);
+  const tagged = {
+    ...site,
+    hosts: site.hosts.map((h) =>
+      h.isRepository
+        ? {
+            ...h,
+            vars: {
+              ...h.vars,
+              hive_registry_tag: "mirror.example/registry:2.8",
+              hive_zabbix_server_tag: "mirror.example/zabbix-server:7.0",
+              hive_zabbix_web_tag: "mirror.example/zabbix-web:7.0 ",
+              hive_zabbix_db_tag: "mirror.example/mariadb:11",
+            },
+          }
+        : h,
+    ),
+  };
+  assert.deepEqual(repositoryImages(tagged), {
+    registry: "mirror.example/registry:2.8",
+    zabbixServer: "mirror.example/zabbix-server:7.0",
+    zabbixWeb: "mirror.example/zabbix-web:7.0",
+    zabbixDb: "mirror.example/mariadb:11",
+  });
+  const compose = renderZabbixCompose(tagged);
+  for (const image of ["mirror.example/zabbix-server:7.0", "mirror.example/zabbix-web:7.0", "mirror.example/mariadb:11"]) {
+    assert.ok(compose.includes(`    image: ${image}\n`), image);
+  }
+  assert.match(renderRegistryCompose(tagged), /^ {4}image: mirror\.example\/registry:2\.8$/m);
 });

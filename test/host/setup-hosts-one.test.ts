@@ -63,7 +63,7 @@ test("one server: root login runs without sudo; the docker drop-in uses the defa
   await settle();
   const docker = (await value(get("p-p-hive0-docker").props.create)) as string;
   assert.ok(docker.startsWith("env 'HIVE_STEP=docker' "), docker.slice(0, 40));
-  assert.match(docker, /ExecStart=\/usr\/bin\/dockerd --bip=172.17.128.1\/16/);
+  assert.match(docker, /ExecStart=dockerd --bip=172.17.128.1\/16/);
   assert.ok(await secret(get("p-p-hive0-base").props.connection));
   // The Zabbix DB password was given, so none is generated.
   assert.equal(get("p-zabbix-db-password", true), null);

@@ -104,23 +104,11 @@ test("repositorySteps: on the repository server, secrets by name", () => {
   );
 });
 
-test("repositorySteps: the Ansible venv at ANSIBLE_VENV with pinned versions and the server's proxy/pip settings", () => {
+test("repositorySteps: the Ansible venv at ANSIBLE_VENV with the pinned ansible package (collections bundled)", () => {
   const site = threeHivesAndRepoSite();
   const venv = repositorySteps(site, { backupTool: "#!/bin/bash" }).find((s) => s.step === "ansible-venv");
   assert.equal(ANSIBLE_VENV, "/opt/hive/ansible");
   assert.deepEqual(venv?.after, []);
-  assert.deepEqual(ansibleVenvEnv(site), {
-    HIVE_ANSIBLE_VENV: "/opt/hive/ansible",
-    HIVE_ANSIBLE_CORE_VERSION: "2.17.14",
-    HIVE_DOCKER_PY_VERSION: "7.1.0",
-    HIVE_COMMUNITY_DOCKER_VERSION: "4.8.5",
-  });
-  assert.deepEqual(venv?.env, ansibleVenvEnv(site));
-  const proxied = {
-    ...site,
-    hosts: site.hosts.map((h) => (h.isRepository ? { ...h, vars: { ...h.vars, hive_http_proxy: "proxy.example:3128", hive_pip_index_url: "https://pypi.example/simple" } } : h)),
-  };
-  const env = ansibleVenvEnv(proxied).HIVE_ENVIRONMENT;
-  assert.match(env, /^https_proxy=http:\/\/proxy\.example:3128$/m);
-  assert.match(env, /^PIP_INDEX_URL=https:\/\/pypi\.example\/simple$/m);
+  assert.deepEqual(venv?.env, { HIVE_ANSIBLE_VENV: "/opt/hive/ansible", HIVE_ANSIBLE_VERSION: "11.13.0", HIVE_DOCKER_PY_VERSION: "7.1.0" });
+  assert.deepEqual(venv?.env, ansibleVenvEnv());
 });

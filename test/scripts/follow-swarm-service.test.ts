@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { statSync } from "node:fs";
 import { join } from "node:path";
-import { Machine, proveIdempotent } from "./harness";
+import { Machine, proveIdempotent, familyOf, ALL_OS } from "./harness";
 import { followSwarmServiceEnv } from "../../components/swarm/steps";
 import { DAEMON_PATH, UNIT_PATH, UNIT_NAME, daemonSource, renderUnit } from "../../components/swarm/daemon";
 
@@ -13,14 +13,14 @@ const mode = (m: Machine, path: string) => (statSync(join(m.root, path)).mode & 
 
 const PACKAGES = { el: "python3 iproute iputils", debian: "python3 iproute2 iputils-arping iputils-ping" } as const;
 
-for (const os of ["el", "debian"] as const) {
+for (const os of ALL_OS) {
   test(`follow-swarm-service (${os}): installs the tools, the daemon and its unit, enables and starts it; a second run changes nothing`, () => {
     proveIdempotent({
       kind: "follow-swarm-service",
       os,
       env,
       expect: [
-        `${os === "el" ? "dnf" : "apt-get"} install -y ${PACKAGES[os]}`,
+        `${familyOf(os) === "el" ? "dnf" : "apt-get"} install -y ${PACKAGES[familyOf(os)]}`,
         "systemctl daemon-reload",
         `systemctl enable ${UNIT_NAME}`,
         `systemctl start ${UNIT_NAME}`,
@@ -32,7 +32,7 @@ for (const os of ["el", "debian"] as const) {
         assert.equal(mode(m, DAEMON_PATH), "755");
         assert.equal(mode(m, UNIT_PATH), "644");
         for (const line of [
-          `changed: installed ${PACKAGES[os]}`,
+          `changed: installed ${PACKAGES[familyOf(os)]}`,
           `changed: installed ${DAEMON_PATH}`,
           `changed: installed ${UNIT_PATH}`,
           `changed: enabled ${UNIT_NAME}`,
@@ -48,7 +48,7 @@ for (const os of ["el", "debian"] as const) {
 }
 
 test("follow-swarm-service: new files whose reload failed are reloaded by the next run before the unit starts", () => {
-  const m = new Machine("el");
+  const m = new Machine("el9");
   try {
     m.failOnce("systemctl daemon-reload");
     const failed = m.run("follow-swarm-service", env);
@@ -65,7 +65,7 @@ test("follow-swarm-service: new files whose reload failed are reloaded by the ne
 });
 
 test("follow-swarm-service: a new daemon restarts the running unit; a restart lost to a failure happens on the next run", () => {
-  const m = new Machine("el");
+  const m = new Machine("el9");
   try {
     assert.equal(m.run("follow-swarm-service", env).status, 0);
     const changed = { ...env, HIVE_FSS_DAEMON: `${env.HIVE_FSS_DAEMON}# changed\n` };
@@ -91,7 +91,7 @@ test("follow-swarm-service: a new daemon restarts the running unit; a restart lo
 });
 
 test("follow-swarm-service: a missing parameter is an error before anything changes", () => {
-  const m = new Machine("debian");
+  const m = new Machine("ubuntu24");
   try {
     const r = m.run("follow-swarm-service", { ...env, HIVE_FSS_INSTALL: "" });
     assert.notEqual(r.status, 0);

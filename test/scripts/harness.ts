@@ -14,7 +14,7 @@ export const STUBBED = [
   "hostnamectl", "timedatectl", "localectl", "getenforce", "setenforce", "update-ca-trust", "update-ca-certificates", "id",
   "usermod", "lsmod", "modprobe", "blockdev", "blkid", "parted", "pvs", "pvcreate", "vgs", "vgcreate", "lvs", "lvcreate",
   "htpasswd", "iptables", "iptables-restore", "curl", "docker", "mkdir", "mv", "getent", "groupadd", "useradd", "chown",
-  "python3", "python3.12", "ip", "arping", "ping",
+  "python3", "python3.12", "ip", "arping", "ping", "modinfo",
 ];
 
 const STUB = join(__dirname, "stubs", "stub.sh");
@@ -27,7 +27,7 @@ const STUB = join(__dirname, "stubs", "stub.sh");
 export const REAL_TOOLS = [
   "bash", "env", "cat", "sed", "awk", "grep", "tr", "cut", "head", "tail", "sort", "wc", "find", "stat", "chmod", "rm",
   "touch", "ln", "readlink", "basename", "dirname", "mktemp", "base64", "sha256sum", "jq", "date", "gzip", "gunzip", "tar",
-  "install", "cmp", "flock",
+  "install", "cmp", "flock", "cp",
 ];
 
 function realTool(name: string): string {
@@ -37,11 +37,21 @@ function realTool(name: string): string {
   throw new Error(`${name} is not installed`);
 }
 
+/** The operating systems the scripts support, as their os-release files say. */
 export const OS_RELEASE = {
-  el: 'NAME="AlmaLinux"\nVERSION="9.5 (Teal Serval)"\nID="almalinux"\nID_LIKE="rhel centos fedora"\nVERSION_ID="9.5"\n',
-  debian: 'NAME="Ubuntu"\nVERSION="24.04.1 LTS (Noble Numbat)"\nID=ubuntu\nID_LIKE=debian\nVERSION_CODENAME=noble\n',
+  el8: 'NAME="AlmaLinux"\nVERSION="8.10 (Cerulean Leopard)"\nID="almalinux"\nID_LIKE="rhel centos fedora"\nVERSION_ID="8.10"\n',
+  el9: 'NAME="AlmaLinux"\nVERSION="9.5 (Teal Serval)"\nID="almalinux"\nID_LIKE="rhel centos fedora"\nVERSION_ID="9.5"\n',
+  el10: 'NAME="Red Hat Enterprise Linux"\nVERSION="10.1 (Coughlan)"\nID="rhel"\nID_LIKE="centos fedora"\nVERSION_ID="10.1"\n',
+  ubuntu24: 'NAME="Ubuntu"\nVERSION="24.04.1 LTS (Noble Numbat)"\nID=ubuntu\nID_LIKE=debian\nVERSION_ID="24.04"\nVERSION_CODENAME=noble\n',
+  debian13: 'NAME="Debian GNU/Linux"\nVERSION="13 (trixie)"\nID=debian\nVERSION_ID="13"\nVERSION_CODENAME=trixie\n',
 } as const;
 export type OsFamily = keyof typeof OS_RELEASE;
+export const ALL_OS = Object.keys(OS_RELEASE) as OsFamily[];
+
+/** The family a script branches on: el (dnf, rpm) or debian (apt, dpkg). */
+export function familyOf(os: OsFamily): "el" | "debian" {
+  return os.startsWith("el") ? "el" : "debian";
+}
 
 export interface Call {
   /** M: mutating tool call, R: read-only, F: failed on purpose, P: file tool passed through. */
@@ -69,7 +79,7 @@ export class Machine {
   readonly bin: string;
   readonly tools: string;
 
-  constructor(readonly os: OsFamily = "el") {
+  constructor(readonly os: OsFamily = "el9") {
     this.dir = mkdtempSync(join(tmpdir(), "hive-script-"));
     this.root = join(this.dir, "root");
     this.state = join(this.dir, "state");
@@ -77,6 +87,8 @@ export class Machine {
     this.tools = join(this.dir, "tools");
     for (const d of [this.root, this.state, this.bin, this.tools, join(this.root, "etc"), join(this.root, "tmp")]) mkdirSync(d, { recursive: true });
     writeFileSync(join(this.root, "etc/os-release"), OS_RELEASE[os]);
+    // A Debian or Ubuntu server has package lists already (a fresh one without is a case of its own).
+    if (familyOf(os) === "debian") this.file("var/lib/apt/lists/deb.debian.org_debian_dists_main_binary-amd64_Packages", "");
     writeFileSync(join(this.state, "calls.log"), "");
     for (const name of STUBBED) symlinkSync(STUB, join(this.bin, name));
     for (const name of REAL_TOOLS) symlinkSync(realTool(name), join(this.tools, name));

@@ -1,6 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { proveIdempotent, Machine } from "./harness";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { proveIdempotent, Machine, familyOf, ALL_OS, type OsFamily } from "./harness";
 import { threeHivesAndRepoSite } from "../helpers/host-site-fixture";
 import {
   renderDaemonJson,
@@ -27,32 +29,32 @@ const baseEnv = {
   HIVE_SSHD_CONF: renderSshdConf(),
 };
 
-for (const os of ["el", "debian"] as const) {
+for (const os of ALL_OS) {
   test(`base (${os}): packages, hostname, timezone, locale, sshd; idempotent`, () => {
     proveIdempotent({
       kind: "base",
       os,
       env: baseEnv,
       expect: [
-        os === "el" ? "dnf install -y chrony" : "apt-get install -y chrony",
+        familyOf(os) === "el" ? "dnf install -y chrony" : "apt-get install -y chrony",
         `hostnamectl set-hostname ${hive.shortName}`,
         "timedatectl set-timezone Asia/Tokyo",
         "localectl set-locale LANG=ja_JP.utf8",
-        os === "el" ? "systemctl restart sshd" : "systemctl restart ssh",
-        ...(os === "el" ? ["setenforce 0"] : []),
+        familyOf(os) === "el" ? "systemctl restart sshd" : "systemctl restart ssh",
+        ...(familyOf(os) === "el" ? ["setenforce 0"] : []),
       ],
       failAt: "hostnamectl set-hostname",
       setup: (m) => m.file("etc/selinux/config", "SELINUX=enforcing\nSELINUXTYPE=targeted\n"),
       check: (m) => {
         assert.equal(m.read("etc/ssh/sshd_config.d/00-hive.conf"), `${renderSshdConf()}\n`);
-        if (os === "el") assert.equal(m.read("etc/selinux/config"), "SELINUX=permissive\nSELINUXTYPE=targeted\n");
+        if (familyOf(os) === "el") assert.equal(m.read("etc/selinux/config"), "SELINUX=permissive\nSELINUXTYPE=targeted\n");
       },
     });
   });
 }
 
 test("base fails clearly without a host name and on an unknown OS", () => {
-  const m = new Machine("el");
+  const m = new Machine("el9");
   try {
     const r = m.run("base", { ...baseEnv, HIVE_HOSTNAME: "" });
     assert.equal(r.status, 1);
@@ -70,7 +72,7 @@ test("base fails clearly without a host name and on an unknown OS", () => {
 test("hosts: the block lists every server and replaces an older block", () => {
   proveIdempotent({
     kind: "hosts",
-    os: "el",
+    os: "el9",
     env: { HIVE_HOSTS_BLOCK: renderHostsBlock(site) },
     setup: (m) => m.file("etc/hosts", "127.0.0.1 localhost\n# BEGIN hive servers\n10.0.0.1 old\n# END hive servers\n"),
     expect: [],
@@ -84,22 +86,22 @@ test("hosts: the block lists every server and replaces an older block", () => {
   });
 });
 
-for (const os of ["el", "debian"] as const) {
+for (const os of ALL_OS) {
   test(`ntp (${os}): default servers commented out, site servers added`, () => {
-    const conf = os === "el" ? "etc/chrony.conf" : "etc/chrony/chrony.conf";
+    const conf = familyOf(os) === "el" ? "etc/chrony.conf" : "etc/chrony/chrony.conf";
     proveIdempotent({
       kind: "ntp",
       os,
       env: { HIVE_NTP_SERVERS: "ntp.nict.jp ntp2.example.org" },
       // chrony comes with the base step and is running.
       setup: (m) => {
-        const unit = os === "el" ? "chronyd" : "chrony";
+        const unit = familyOf(os) === "el" ? "chronyd" : "chrony";
         m.stateFile("pkgs/chrony", "");
         m.stateFile(`units/${unit}.enabled`, "");
         m.stateFile(`units/${unit}.active`, "");
         m.file(conf, "pool 2.pool.ntp.org iburst\nserver 10.0.0.1 iburst\ndriftfile /var/lib/chrony/drift\n");
       },
-      expect: [os === "el" ? "systemctl restart chronyd" : "systemctl restart chrony"],
+      expect: [familyOf(os) === "el" ? "systemctl restart chronyd" : "systemctl restart chrony"],
       failAt: "systemctl restart",
       check: (m) => {
         const text = m.read(conf);
@@ -114,7 +116,7 @@ test("firewall: HIVE-SERVICE chain from the rendered rules, jumps from INPUT, bo
   const rules = renderFirewallRules(site, hive);
   proveIdempotent({
     kind: "firewall",
-    os: "el",
+    os: "el9",
     env: { HIVE_FIREWALL_RULES: rules, HIVE_FIREWALL_UNIT: renderFirewallUnit() },
     setup: (m) => m.stateFile("pkgs/firewalld", ""),
     expect: ["dnf remove -y firewalld", "iptables-restore --noflush", "iptables -I INPUT 1 -j HIVE-SERVICE", "systemctl enable hive-firewall.service"],
@@ -129,7 +131,7 @@ test("firewall: HIVE-SERVICE chain from the rendered rules, jumps from INPUT, bo
 });
 
 test("firewall reloads the chain when a live rule went missing", () => {
-  const m = new Machine("debian");
+  const m = new Machine("ubuntu24");
   try {
     const env = { HIVE_FIREWALL_RULES: renderFirewallRules(site, hive), HIVE_FIREWALL_UNIT: renderFirewallUnit() };
     assert.equal(m.run("firewall", env).status, 0);
@@ -142,15 +144,15 @@ test("firewall reloads the chain when a live rule went missing", () => {
   }
 });
 
-for (const os of ["el", "debian"] as const) {
+for (const os of ALL_OS) {
   test(`tls (${os}): CA, host certificate and key (0600, from stdin) installed and trusted`, () => {
     proveIdempotent({
       kind: "tls",
       os,
       env: { HIVE_FQDN: hive.name, HIVE_CA_CERT: CA, HIVE_CERT: CERT },
       secrets: { HIVE_KEY: KEY },
-      expect: [os === "el" ? "update-ca-trust extract" : "update-ca-certificates"],
-      failAt: os === "el" ? "update-ca-trust" : "update-ca-certificates",
+      expect: [familyOf(os) === "el" ? "update-ca-trust extract" : "update-ca-certificates"],
+      failAt: familyOf(os) === "el" ? "update-ca-trust" : "update-ca-certificates",
       check: (m) => {
         assert.equal(m.read(`etc/pki/tls/private/${hive.name}_key.pem`), `${KEY}\n`);
         assert.equal(m.read(`etc/pki/tls/certs/${hive.name}_cert.pem`), `${CERT}\n`);
@@ -161,7 +163,7 @@ for (const os of ["el", "debian"] as const) {
 }
 
 test("tls: the key is never in the command text and a missing key stops the step", () => {
-  const m = new Machine("el");
+  const m = new Machine("el9");
   try {
     const r = m.run("tls", { HIVE_FQDN: hive.name, HIVE_CA_CERT: CA, HIVE_CERT: CERT }, { HIVE_KEY: KEY });
     assert.equal(r.status, 0, r.stderr);
@@ -188,8 +190,17 @@ const dockerEnv = {
   HIVE_DOCKER_DROPIN: renderDockerDropIn(site),
 };
 
-for (const os of ["el", "debian"] as const) {
-  test(`docker (${os}): repository, packages, daemon.json, drop-in, docker group`, () => {
+// Where Docker CE comes from on each OS (the repository file or apt list the step writes).
+const DOCKER_CE_SOURCE: Record<OsFamily, string> = {
+  el8: "https://download.docker.com/linux/centos/docker-ce.repo",
+  el9: "https://download.docker.com/linux/centos/docker-ce.repo",
+  el10: "https://download.docker.com/linux/rhel/docker-ce.repo",
+  ubuntu24: "https://download.docker.com/linux/ubuntu/gpg",
+  debian13: "https://download.docker.com/linux/debian/gpg",
+};
+
+for (const os of ALL_OS) {
+  test(`docker (${os}, Docker CE): repository, packages, daemon.json, drop-in, docker group`, () => {
     proveIdempotent({
       kind: "docker",
       os,
@@ -197,30 +208,79 @@ for (const os of ["el", "debian"] as const) {
       setup: withCerts,
       expect: [
         "curl -fsSL -o",
-        `${os === "el" ? "dnf" : "apt-get"} install -y docker-ce docker-ce-cli containerd.io docker-compose-plugin`,
+        `${familyOf(os) === "el" ? "dnf" : "apt-get"} install -y docker-ce docker-ce-cli containerd.io docker-compose-plugin`,
         "systemctl daemon-reload",
         "systemctl enable docker",
         "systemctl start docker",
         "usermod -aG docker admin",
       ],
       failAt: "systemctl start docker",
-      check: (m) => {
+      check: (m, first) => {
+        assert.ok(first.mutations.some((x) => x.startsWith("curl ") && x.endsWith(DOCKER_CE_SOURCE[os])), first.mutations.join("\n"));
         assert.equal(m.read("etc/docker/daemon.json"), `${dockerEnv.HIVE_DAEMON_JSON}\n`);
         assert.equal(m.read("etc/systemd/system/docker.service.d/hive.conf"), `${dockerEnv.HIVE_DOCKER_DROPIN}\n`);
+        if (familyOf(os) === "debian") {
+          const suite = os === "debian13" ? "debian trixie" : "ubuntu noble";
+          assert.equal(m.read("etc/apt/sources.list.d/docker.list"), `deb [signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/${suite} stable\n`);
+          // The new list refreshes the package lists before docker-ce is installed.
+          const calls = first.mutations;
+          assert.ok(calls.indexOf("apt-get update") >= 0 && calls.indexOf("apt-get update") < calls.findIndex((x) => x.startsWith("apt-get install -y docker-ce")));
+        }
       },
     });
   });
+
+  if (familyOf(os) === "debian") {
+    test(`docker (${os}, from the distribution): docker.io and its compose v2 plugin, nothing from download.docker.com`, () => {
+      proveIdempotent({
+        kind: "docker",
+        os,
+        env: { ...dockerEnv, HIVE_DOCKER_SOURCE: "distribution" },
+        setup: withCerts,
+        expect: [`apt-get install -y docker.io ${os === "ubuntu24" ? "docker-compose-v2" : "docker-compose"}`, "systemctl enable docker", "usermod -aG docker admin"],
+        failAt: "systemctl start docker",
+        check: (m, first) => {
+          assert.ok(!first.calls.some((c) => c.line.includes("download.docker.com")), first.calls.map((c) => c.line).join("\n"));
+          assert.ok(!existsSync(join(m.root, "etc/apt/sources.list.d/docker.list")));
+        },
+      });
+    });
+  }
 }
 
+test("docker: distribution on EL, docker.io under docker-ce and an unknown source are clear errors that change nothing", () => {
+  const el = new Machine("el9");
+  const deb = new Machine("debian13");
+  try {
+    withCerts(el);
+    const r = el.run("docker", { ...dockerEnv, HIVE_DOCKER_SOURCE: "distribution" });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /docker: error: hive_docker_source: distribution needs Debian or Ubuntu \(almalinux has no Docker/);
+    assert.deepEqual(r.mutations, []);
+    withCerts(deb);
+    deb.stateFile("pkgs/docker.io", "");
+    const r2 = deb.run("docker", dockerEnv);
+    assert.equal(r2.status, 1);
+    assert.match(r2.stderr, /docker.io from the distribution is installed: set hive_docker_source: distribution/);
+    assert.deepEqual(r2.mutations, []);
+    const r3 = deb.run("docker", { ...dockerEnv, HIVE_DOCKER_SOURCE: "snap" });
+    assert.equal(r3.status, 1);
+    assert.match(r3.stderr, /HIVE_DOCKER_SOURCE must be docker-ce or distribution, not 'snap'/);
+  } finally {
+    el.cleanup();
+    deb.cleanup();
+  }
+});
+
 test("docker: a changed daemon.json restarts a running docker; missing certificates stop the step", () => {
-  const m = new Machine("el");
+  const m = new Machine("el9");
   try {
     withCerts(m);
     assert.equal(m.run("docker", dockerEnv).status, 0);
     const r = m.run("docker", { ...dockerEnv, HIVE_DAEMON_JSON: renderDaemonJson(hive, "https://mirror.example.org") });
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(r.mutations, ["systemctl daemon-reload", "systemctl restart docker"]);
-    const bare = new Machine("el");
+    const bare = new Machine("el9");
     try {
       const r2 = bare.run("docker", dockerEnv);
       assert.equal(r2.status, 1);
@@ -234,28 +294,45 @@ test("docker: a changed daemon.json restarts a running docker; missing certifica
   }
 });
 
-for (const os of ["el", "debian"] as const) {
+const DRBD_CALLS: Record<OsFamily, string[]> = {
+  el8: ["rpm --import https://www.elrepo.org/RPM-GPG-KEY-elrepo.org", "dnf install -y https://www.elrepo.org/elrepo-release-8.el8.elrepo.noarch.rpm", "dnf install -y kmod-drbd9x drbd9x-utils"],
+  el9: ["rpm --import https://www.elrepo.org/RPM-GPG-KEY-elrepo.org", "dnf install -y https://www.elrepo.org/elrepo-release-9.el9.elrepo.noarch.rpm", "dnf install -y kmod-drbd9x drbd9x-utils"],
+  el10: ["rpm --import https://www.elrepo.org/RPM-GPG-KEY-elrepo.org", "dnf install -y https://www.elrepo.org/elrepo-release-10.el10.elrepo.noarch.rpm", "dnf install -y kmod-drbd9x drbd9x-utils"],
+  ubuntu24: ["add-apt-repository -y ppa:linbit/linbit-drbd9-stack", "apt-get install -y drbd-dkms drbd-utils"],
+  debian13: ["apt-get install -y drbd-utils"],
+};
+
+for (const os of ALL_OS) {
   test(`drbd (${os}): DRBD9 packages, global config, module`, () => {
     proveIdempotent({
       kind: "drbd",
       os,
       env: { HIVE_DRBD_GLOBAL: renderDrbdGlobal() },
-      expect:
-        os === "el"
-          ? ["rpm --import https://www.elrepo.org/RPM-GPG-KEY-elrepo.org", "dnf install -y https://www.elrepo.org/elrepo-release-9", "dnf install -y kmod-drbd9x drbd9x-utils", "modprobe drbd"]
-          : ["add-apt-repository -y ppa:linbit/linbit-drbd9-stack", "apt-get install -y drbd-dkms drbd-utils", "modprobe drbd"],
+      expect: [...DRBD_CALLS[os], "modprobe drbd"],
       failAt: "modprobe drbd",
       check: (m) => assert.equal(m.read("etc/drbd.d/global_common.conf"), `${renderDrbdGlobal()}\n`),
     });
   });
 }
 
+test("drbd: a DRBD 8.4 kernel module (Debian's own) stops the step with what to install", () => {
+  const m = new Machine("debian13");
+  try {
+    m.stateFile("module-version/drbd", "8.4.11\n");
+    const r = m.run("drbd", { HIVE_DRBD_GLOBAL: renderDrbdGlobal() });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /drbd: error: the drbd kernel module is version '8.4.11', hive needs DRBD 9 \(on Debian: LINBIT's drbd-dkms\)/);
+  } finally {
+    m.cleanup();
+  }
+});
+
 const poolEnv = { HIVE_DRBD_DEVICES: "/dev/sdc /dev/sdb /dev/vdb /dev/nvme1n1", HIVE_DRBD_VG: "drbdvg", HIVE_DRBD_POOL: "drbdpool" };
 
 test("drbd-pool: first empty disk of the list gets partition, PV, VG and thin pool; a used disk is skipped", () => {
   proveIdempotent({
     kind: "drbd-pool",
-    os: "el",
+    os: "el9",
     env: poolEnv,
     setup: (m) => {
       m.disk("/dev/sdb", { partitioned: true });
@@ -275,7 +352,7 @@ test("drbd-pool: first empty disk of the list gets partition, PV, VG and thin po
 test("drbd-pool: interrupted after partitioning, the re-run resumes on the hive-drbd partition", () => {
   proveIdempotent({
     kind: "drbd-pool",
-    os: "debian",
+    os: "ubuntu24",
     env: poolEnv,
     setup: (m) => m.disk("/dev/sdc"),
     expect: ["parted -s /dev/sdc mklabel gpt", "pvcreate /dev/sdc1", "vgcreate drbdvg /dev/sdc1", "lvcreate"],
@@ -284,7 +361,7 @@ test("drbd-pool: interrupted after partitioning, the re-run resumes on the hive-
 });
 
 test("drbd-pool: no empty disk is a clear error and touches nothing; an existing VG is never recreated", () => {
-  const m = new Machine("el");
+  const m = new Machine("el9");
   try {
     m.disk("/dev/sdb", { partitioned: true });
     const r = m.run("drbd-pool", poolEnv);
@@ -300,19 +377,63 @@ test("drbd-pool: no empty disk is a clear error and touches nothing; an existing
   }
 });
 
-for (const os of ["el", "debian"] as const) {
-  test(`zabbix-agent (${os}): repository, package, configuration, service`, () => {
+const ZABBIX_RELEASE: Record<OsFamily, string> = {
+  el8: "dnf install -y https://repo.zabbix.com/zabbix/7.0/rhel/8/x86_64/zabbix-release-latest-7.0.el8.noarch.rpm",
+  el9: "dnf install -y https://repo.zabbix.com/zabbix/7.0/rhel/9/x86_64/zabbix-release-latest-7.0.el9.noarch.rpm",
+  el10: "dnf install -y https://repo.zabbix.com/zabbix/7.0/rhel/10/x86_64/zabbix-release-latest-7.0.el10.noarch.rpm",
+  ubuntu24: "https://repo.zabbix.com/zabbix/7.0/ubuntu/pool/main/z/zabbix-release/zabbix-release_latest_7.0+ubuntu24.04_all.deb",
+  debian13: "https://repo.zabbix.com/zabbix/7.0/debian/pool/main/z/zabbix-release/zabbix-release_latest_7.0+debian13_all.deb",
+};
+
+for (const os of ALL_OS) {
+  test(`zabbix-agent (${os}, Zabbix's repository): release package, agent, configuration, service`, () => {
     const conf = renderZabbixAgentConf(site, hive);
     proveIdempotent({
       kind: "zabbix-agent",
       os,
       env: { HIVE_ZABBIX_AGENT_CONF: conf },
-      expect: [os === "el" ? "dnf install -y https://repo.zabbix.com/zabbix/7.0/" : "dpkg -i", os === "el" ? "dnf install -y zabbix-agent" : "apt-get install -y zabbix-agent", "systemctl enable zabbix-agent"],
+      expect: [
+        ...(familyOf(os) === "el" ? [ZABBIX_RELEASE[os]] : ["curl -fsSL -o", "dpkg -i", "apt-get update"]),
+        familyOf(os) === "el" ? "dnf install -y zabbix-agent" : "apt-get install -y zabbix-agent",
+        "systemctl enable zabbix-agent",
+      ],
       failAt: "systemctl start zabbix-agent",
-      check: (m) => assert.equal(m.read("etc/zabbix/zabbix_agentd.conf"), `${conf}\n`),
+      check: (m, first) => {
+        assert.equal(m.read("etc/zabbix/zabbix_agentd.conf"), `${conf}\n`);
+        if (familyOf(os) === "debian") assert.ok(first.mutations.some((x) => x.startsWith("curl ") && x.endsWith(ZABBIX_RELEASE[os])), first.mutations.join("\n"));
+      },
     });
   });
 }
+
+for (const os of ["ubuntu24", "debian13"] as const) {
+  test(`zabbix-agent (${os}, from the distribution): only the distribution's agent, with its own folders`, () => {
+    const distHive = { ...hive, vars: { ...hive.vars, hive_zabbix_agent_source: "distribution" } };
+    const conf = renderZabbixAgentConf(site, distHive);
+    assert.match(conf, /^Include=\/etc\/zabbix\/zabbix_agentd\.conf\.d\/\*\.conf$/m);
+    assert.match(conf, /^LogFile=\/var\/log\/zabbix-agent\/zabbix_agentd\.log$/m);
+    proveIdempotent({
+      kind: "zabbix-agent",
+      os,
+      env: { HIVE_ZABBIX_AGENT_CONF: conf, HIVE_ZABBIX_AGENT_SOURCE: "distribution" },
+      expect: ["apt-get install -y zabbix-agent", "systemctl enable zabbix-agent"],
+      failAt: "systemctl start zabbix-agent",
+      check: (_m, first) => assert.ok(!first.calls.some((c) => c.line.includes("repo.zabbix.com") || c.line.startsWith("dpkg ")), first.calls.map((c) => c.line).join("\n")),
+    });
+  });
+}
+
+test("zabbix-agent: the distribution's agent on EL is a clear error that changes nothing", () => {
+  const m = new Machine("el10");
+  try {
+    const r = m.run("zabbix-agent", { HIVE_ZABBIX_AGENT_CONF: "x", HIVE_ZABBIX_AGENT_SOURCE: "distribution" });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /hive_zabbix_agent_source: distribution needs Debian or Ubuntu \(rhel has no Zabbix agent/);
+    assert.deepEqual(r.mutations, []);
+  } finally {
+    m.cleanup();
+  }
+});
 
 test("addon: runs the project's hook with the host's facts; a failing hook is reported", () => {
   // A well-behaved hook: idempotent by itself.
@@ -321,13 +442,13 @@ test("addon: runs the project's hook with the host's facts; a failing hook is re
     "systemctl is-enabled --quiet addon.service || systemctl enable addon.service\n";
   proveIdempotent({
     kind: "addon",
-    os: "el",
+    os: "el9",
     env: { HIVE_ADDON_SCRIPT: hook, HIVE_HOSTNAME: hive.shortName, HIVE_FQDN: hive.name, HIVE_STAGE: "staging", HIVE_GROUPS: hive.groups.join(" ") },
     expect: ["systemctl enable addon.service"],
     failAt: "systemctl enable addon.service",
     check: (m) => assert.equal(m.read("etc/addon-done"), "s-hive0.pdns first_hive hives servers staging\n"),
   });
-  const m = new Machine("el");
+  const m = new Machine("el9");
   try {
     const r = m.run("addon", { HIVE_ADDON_SCRIPT: "exit 3" });
     assert.equal(r.status, 1);
@@ -340,7 +461,7 @@ test("addon: runs the project's hook with the host's facts; a failing hook is re
 test("users: groups, sudoers, users and their keys, created once", () => {
   proveIdempotent({
     kind: "users",
-    os: "el",
+    os: "el9",
     env: { HIVE_USERS: "alice 2001 ops 3000 ssh-ed25519 AAAAalice alice@example\nbob - bob - ssh-rsa AAAAbob" },
     setup: (m) => m.stateFile("group", "bob:x:1001:\n"),
     expect: ["groupadd -g 3000 ops", "useradd -m -u 2001 -g ops alice", "useradd -m -g bob bob", "chown -R alice:ops", "chown -R bob:bob"],
@@ -356,7 +477,7 @@ test("base: the proxy and pip settings go into a block of /etc/environment", () 
   const env = "http_proxy=http://proxy.example.org:3128\nno_proxy=localhost";
   proveIdempotent({
     kind: "base",
-    os: "el",
+    os: "el9",
     env: { ...baseEnv, HIVE_ENVIRONMENT: env },
     setup: (m) => m.file("etc/environment", "LANG=C\n"),
     expect: ["hostnamectl set-hostname"],

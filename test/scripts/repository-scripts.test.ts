@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readlinkSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { Machine, proveIdempotent } from "./harness";
+import { Machine, proveIdempotent, familyOf, ALL_OS, type OsFamily } from "./harness";
 import { threeHivesAndRepoSite } from "../helpers/host-site-fixture";
 import { componentPath } from "../../components/host/remote";
 import {
@@ -20,7 +20,7 @@ import { readFileSync } from "node:fs";
 const site = threeHivesAndRepoSite();
 const registryEnv = { HIVE_REGISTRY_COMPOSE: renderRegistryCompose(site), HIVE_REGISTRY_USER: "hive" };
 
-for (const os of ["el", "debian"] as const) {
+for (const os of ["el9", "ubuntu24"] as const) {
   test(`registry (${os}): compose file, htpasswd from the stdin password, project up`, () => {
     proveIdempotent({
       kind: "registry",
@@ -28,7 +28,7 @@ for (const os of ["el", "debian"] as const) {
       env: registryEnv,
       secrets: { HIVE_REGISTRY_PASSWORD: "reg-pass-123" },
       expect: [
-        os === "el" ? "dnf install -y httpd-tools" : "apt-get install -y apache2-utils",
+        familyOf(os) === "el" ? "dnf install -y httpd-tools" : "apt-get install -y apache2-utils",
         "htpasswd -c -i -B",
         "docker compose -p registry -f",
       ],
@@ -42,7 +42,7 @@ for (const os of ["el", "debian"] as const) {
 }
 
 test("registry: a new password rewrites htpasswd and recreates; down stops the project; password never in the command", () => {
-  const m = new Machine("el");
+  const m = new Machine("el9");
   try {
     assert.equal(m.run("registry", registryEnv, { HIVE_REGISTRY_PASSWORD: "pw-ONE-4d1" }).status, 0);
     const r = m.run("registry", registryEnv, { HIVE_REGISTRY_PASSWORD: "pw-TWO-9f3" });
@@ -59,7 +59,7 @@ test("registry: a new password rewrites htpasswd and recreates; down stops the p
 });
 
 test("registry: the delete of a renamed step leaves the project of its successor running; its own delete stops it", () => {
-  const m = new Machine("el");
+  const m = new Machine("el9");
   try {
     const old = { ...registryEnv, HIVE_OWNER: "site-repository-registry" };
     const renamed = { ...registryEnv, HIVE_OWNER: "site-repository-registry2" };
@@ -80,7 +80,7 @@ test("registry: the delete of a renamed step leaves the project of its successor
 test("zabbix: compose file and a 0600 .env with the database password, project up", () => {
   proveIdempotent({
     kind: "zabbix",
-    os: "el",
+    os: "el9",
     env: { HIVE_ZABBIX_COMPOSE: renderZabbixCompose(site) },
     secrets: { HIVE_ZABBIX_DB_PASSWORD: "db-secret" },
     expect: ["docker compose -p zabbix -f"],
@@ -98,7 +98,7 @@ const zabbixHostsEnv = { HIVE_ZABBIX_URL: "http://127.0.0.1:10052/api_jsonrpc.ph
 test("zabbix-hosts: groups and every server registered through the API", () => {
   proveIdempotent({
     kind: "zabbix-hosts",
-    os: "el",
+    os: "el9",
     env: zabbixHostsEnv,
     secrets: { HIVE_ZABBIX_ADMIN_PASSWORD: "zabbix" },
     expect: ["zabbix-api hostgroup.create", "zabbix-api host.create"],
@@ -116,7 +116,7 @@ test("zabbix-hosts: groups and every server registered through the API", () => {
 });
 
 test("zabbix-hosts: a wrong password and an API that never answers are clear errors", () => {
-  const m = new Machine("el");
+  const m = new Machine("el9");
   try {
     const r = m.run("zabbix-hosts", zabbixHostsEnv, { HIVE_ZABBIX_ADMIN_PASSWORD: "wrong" });
     assert.equal(r.status, 1);
@@ -134,7 +134,7 @@ test("zabbix-hosts: a wrong password and an API that never answers are clear err
 test("rsyslog: rules and logrotate installed, configuration checked, service enabled", () => {
   proveIdempotent({
     kind: "rsyslog",
-    os: "debian",
+    os: "ubuntu24",
     env: { HIVE_RSYSLOG_CONF: renderRsyslogConf(site), HIVE_LOGROTATE_CONF: renderLogrotate() },
     expect: ["apt-get install -y rsyslog logrotate", "systemctl enable rsyslog", "systemctl start rsyslog"],
     failAt: "systemctl enable rsyslog",
@@ -149,7 +149,7 @@ test("backup-tools: tool, service and timer installed, timer enabled", () => {
   const tool = readFileSync(componentPath("repository/scripts/hive-backup.sh"), "utf8");
   proveIdempotent({
     kind: "backup-tools",
-    os: "el",
+    os: "el9",
     env: { HIVE_BACKUP_TOOL: tool, HIVE_BACKUP_SERVICE: renderBackupService(site), HIVE_BACKUP_TIMER: renderBackupTimer() },
     expect: ["systemctl daemon-reload", "systemctl enable hive-backup.timer", "systemctl start hive-backup.timer"],
     failAt: "systemctl daemon-reload",
@@ -165,7 +165,7 @@ function backupTool(m: Machine, args: string[]) {
 }
 
 test("hive-backup.sh: backs up registry, Zabbix and hook targets with -latest links; -l limits; -r restores", () => {
-  const m = new Machine("el");
+  const m = new Machine("el9");
   try {
     m.stateFile("docker/compose/registry/registry_server", "");
     m.stateFile("docker/compose/zabbix/zabbix-db", "");
@@ -195,7 +195,7 @@ test("hive-backup.sh: backs up registry, Zabbix and hook targets with -latest li
     assert.match(unknown.stderr, /unknown target nope \(known: hive-registry hive-zabbix pdnsdb\)/);
 
     m.stateFile("docker/compose/registry/registry_server", "");
-    const gone = new Machine("el");
+    const gone = new Machine("el9");
     try {
       const failed = backupTool(gone, ["-l", "hive-registry"]);
       assert.equal(failed.status, 1);
@@ -209,69 +209,61 @@ test("hive-backup.sh: backs up registry, Zabbix and hook targets with -latest li
   }
 });
 
-const venvEnv = {
-  HIVE_ANSIBLE_VENV: "/opt/hive/ansible",
-  HIVE_ANSIBLE_CORE_VERSION: "2.17.14",
-  HIVE_DOCKER_PY_VERSION: "7.1.0",
-  HIVE_COMMUNITY_DOCKER_VERSION: "4.8.5",
-  HIVE_ENVIRONMENT: "https_proxy=http://proxy.example:3128\nPIP_INDEX_URL=https://pypi.example/simple",
+const venvEnv = { HIVE_ANSIBLE_VENV: "/opt/hive/ansible", HIVE_ANSIBLE_VERSION: "11.13.0", HIVE_DOCKER_PY_VERSION: "7.1.0" };
+const VENV_PYTHON: Record<OsFamily, [string, string]> = {
+  el8: ["dnf install -y python3.12 python3.12-pip jq", "python3.12"],
+  el9: ["dnf install -y python3.12 python3.12-pip jq", "python3.12"],
+  el10: ["dnf install -y python3 python3-pip jq", "python3"],
+  ubuntu24: ["apt-get install -y python3-venv python3-pip jq", "python3"],
+  debian13: ["apt-get install -y python3-venv python3-pip jq", "python3"],
 };
-const manifest = "opt/hive/ansible/collections/ansible_collections/community/docker/MANIFEST.json";
 
-for (const os of ["el", "debian"] as const) {
-  for (const failAt of ["/opt/hive/ansible/bin/python -m pip install", "/opt/hive/ansible/bin/ansible-galaxy collection install"]) {
-    test(`ansible-venv (${os}, interrupted at ${failAt.split(" ").slice(1, 3).join(" ")}): python, venv, pinned ansible-core and docker, community.docker`, () => {
-      proveIdempotent({
-        kind: "ansible-venv",
-        os,
-        env: venvEnv,
-        expect: [
-          os === "el" ? "dnf install -y python3.12 python3.12-pip jq" : "apt-get install -y python3-venv python3-pip jq",
-          `${os === "el" ? "python3.12" : "python3"} -m venv --clear`,
-          "/opt/hive/ansible/bin/python -m pip install --disable-pip-version-check ansible-core==2.17.14 docker==7.1.0",
-          "/opt/hive/ansible/bin/ansible-galaxy collection install --force -p",
-        ],
-        failAt,
-        check: (m, first) => {
-          assert.equal(m.read("opt/hive/ansible/stub-freeze"), "ansible-core==2.17.14\ndocker==7.1.0\n");
-          assert.equal(JSON.parse(m.read(manifest)).collection_info.version, "4.8.5");
-          assert.ok(existsSync(join(m.root, "opt/hive/ansible/bin/ansible-playbook")));
-          const galaxy = first.mutations.find((x) => x.includes("ansible-galaxy"));
-          assert.equal(galaxy?.replace(m.root, ""), "/opt/hive/ansible/bin/ansible-galaxy collection install --force -p /opt/hive/ansible/collections community.docker:==4.8.5");
-        },
-      });
+for (const os of ALL_OS) {
+  test(`ansible-venv (${os}): python, venv, the pinned ansible package (collections bundled) and docker; nothing from Galaxy`, () => {
+    const [install, python] = VENV_PYTHON[os];
+    proveIdempotent({
+      kind: "ansible-venv",
+      os,
+      env: venvEnv,
+      expect: [install, `${python} -m venv --clear`, "/opt/hive/ansible/bin/python -m pip install --disable-pip-version-check ansible==11.13.0 docker==7.1.0"],
+      failAt: "/opt/hive/ansible/bin/python -m pip install",
+      check: (m, first) => {
+        assert.equal(m.read("opt/hive/ansible/stub-freeze"), "ansible==11.13.0\ndocker==7.1.0\n");
+        assert.ok(existsSync(join(m.root, "opt/hive/ansible/bin/ansible-playbook")));
+        assert.ok(!first.calls.some((c) => c.line.includes("ansible-galaxy")), "nothing may come from Galaxy");
+      },
     });
-  }
+  });
 }
 
-test("ansible-venv: proxy and pip index reach pip; a new pin reinstalls only what changed; a broken venv is made anew", () => {
-  const m = new Machine("debian");
+test("ansible-venv: the site's proxy and pip index (base's /etc/environment block) reach pip; a new pin reinstalls only what changed; a broken venv is made anew", () => {
+  const m = new Machine("debian13");
   try {
-    // The stub pip records the environment it saw.
-    assert.equal(m.run("ansible-venv", venvEnv).status, 0);
-    const bumped = m.run("ansible-venv", { ...venvEnv, HIVE_ANSIBLE_CORE_VERSION: "2.17.13", HIVE_COMMUNITY_DOCKER_VERSION: "4.8.4" });
+    m.file("etc/environment", "# BEGIN hive environment\nhttps_proxy=http://proxy.example:3128\nPIP_INDEX_URL=https://pypi.example/simple\n# END hive environment\n");
+    const first = m.run("ansible-venv", venvEnv);
+    assert.equal(first.status, 0, first.stderr);
+    assert.ok(first.mutations.some((x) => x.endsWith("ansible==11.13.0 docker==7.1.0 [proxy http://proxy.example:3128]")), first.mutations.join("\n"));
+    assert.ok(first.mutations.some((x) => x.startsWith("apt-get install -y python3-venv") && x.endsWith("[proxy http://proxy.example:3128]")));
+    assert.equal(m.readState("pip-env"), "https_proxy=http://proxy.example:3128 PIP_INDEX_URL=https://pypi.example/simple\n");
+    const bumped = m.run("ansible-venv", { ...venvEnv, HIVE_ANSIBLE_VERSION: "11.12.0" });
     assert.equal(bumped.status, 0, bumped.stderr);
     assert.deepEqual(bumped.mutations.map((x) => x.replace(m.root, "")), [
-      "/opt/hive/ansible/bin/python -m pip install --disable-pip-version-check ansible-core==2.17.13",
-      "/opt/hive/ansible/bin/ansible-galaxy collection install --force -p /opt/hive/ansible/collections community.docker:==4.8.4",
+      "/opt/hive/ansible/bin/python -m pip install --disable-pip-version-check ansible==11.12.0 [proxy http://proxy.example:3128]",
     ]);
-    assert.equal(m.read("opt/hive/ansible/stub-freeze"), "ansible-core==2.17.13\ndocker==7.1.0\n");
-    assert.equal(m.readState("pip-env"), "https_proxy=http://proxy.example:3128 PIP_INDEX_URL=https://pypi.example/simple\n");
+    assert.equal(m.read("opt/hive/ansible/stub-freeze"), "ansible==11.12.0\ndocker==7.1.0\n");
 
     rmSync(join(m.root, "opt/hive/ansible/pyvenv.cfg"));
     const rebuilt = m.run("ansible-venv", venvEnv);
     assert.equal(rebuilt.status, 0, rebuilt.stderr);
     assert.deepEqual(rebuilt.mutations.map((x) => x.replace(m.root, "")), [
-      "python3 -m venv --clear /opt/hive/ansible",
-      "/opt/hive/ansible/bin/python -m pip install --disable-pip-version-check ansible-core==2.17.14 docker==7.1.0",
-      // --clear empties the whole venv directory, collections included.
-      "/opt/hive/ansible/bin/ansible-galaxy collection install --force -p /opt/hive/ansible/collections community.docker:==4.8.5",
+      "python3 -m venv --clear /opt/hive/ansible [proxy http://proxy.example:3128]",
+      "/opt/hive/ansible/bin/python -m pip install --disable-pip-version-check ansible==11.13.0 docker==7.1.0 [proxy http://proxy.example:3128]",
     ]);
     assert.match(rebuilt.stdout, /changed: created the virtualenv \/opt\/hive\/ansible/);
 
-    const missing = m.run("ansible-venv", { ...venvEnv, HIVE_ANSIBLE_CORE_VERSION: "" });
+    const missing = m.run("ansible-venv", { ...venvEnv, HIVE_ANSIBLE_VERSION: "" });
     assert.equal(missing.status, 1);
-    assert.match(missing.stderr, /ansible-venv: error: parameter HIVE_ANSIBLE_CORE_VERSION is required/);
+    assert.match(missing.stderr, /ansible-venv: error: parameter HIVE_ANSIBLE_VERSION is required/);
   } finally {
     m.cleanup();
   }

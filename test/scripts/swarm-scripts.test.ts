@@ -10,7 +10,7 @@ const swarmActive = (m: Machine, role = "manager") => {
 test("gwbridge: created from internal_cidr while the node is in no swarm", () => {
   proveIdempotent({
     kind: "gwbridge",
-    os: "el",
+    os: "el9",
     env: { HIVE_GWBRIDGE_SUBNET: "10.254.128.0/19" },
     expect: [
       "docker network create --subnet 10.254.128.0/19 --opt com.docker.network.bridge.name=docker_gwbridge --opt com.docker.network.bridge.enable_icc=false --opt com.docker.network.bridge.enable_ip_masquerade=true docker_gwbridge",
@@ -21,14 +21,14 @@ test("gwbridge: created from internal_cidr while the node is in no swarm", () =>
 });
 
 test("gwbridge: a different existing subnet is reported, not changed; a swarm node without it is an error", () => {
-  const m = new Machine("el");
+  const m = new Machine("el9");
   try {
     m.stateFile("docker/networks/docker_gwbridge", "172.18.0.0/16\n");
     const r = m.run("gwbridge", { HIVE_GWBRIDGE_SUBNET: "10.254.128.0/19" });
     assert.equal(r.status, 0);
     assert.deepEqual(r.mutations, []);
     assert.match(r.stdout, /warning: docker_gwbridge has subnet 172.18.0.0\/16, not 10.254.128.0\/19/);
-    const n = new Machine("el");
+    const n = new Machine("el9");
     try {
       swarmActive(n);
       const r2 = n.run("gwbridge", { HIVE_GWBRIDGE_SUBNET: "10.254.128.0/19" });
@@ -45,7 +45,7 @@ test("gwbridge: a different existing subnet is reported, not changed; a swarm no
 test("swarm-init: init once, then the ingress network from internal_cidr", () => {
   proveIdempotent({
     kind: "swarm-init",
-    os: "el",
+    os: "el9",
     env: { HIVE_ADVERTISE_ADDR: "192.168.0.4", HIVE_INGRESS_SUBNET: "10.254.64.0/18", HIVE_INGRESS_GATEWAY: "10.254.64.1" },
     setup: (m) => m.stateFile("hostname", "s-hive0\n"),
     expect: [
@@ -58,7 +58,7 @@ test("swarm-init: init once, then the ingress network from internal_cidr", () =>
 });
 
 test("swarm-init: never re-initialises an existing swarm; a worker node is an error", () => {
-  const m = new Machine("debian");
+  const m = new Machine("ubuntu24");
   try {
     swarmActive(m);
     const r = m.run("swarm-init", { HIVE_ADVERTISE_ADDR: "192.168.0.4" });
@@ -74,7 +74,7 @@ test("swarm-init: never re-initialises an existing swarm; a worker node is an er
 });
 
 test("swarm-token: prints the manager token and changes nothing; fails on a non-manager", () => {
-  const m = new Machine("el");
+  const m = new Machine("el9");
   try {
     swarmActive(m);
     m.stateFile("docker/expected-token", "SWMTKN-1-abc\n");
@@ -94,7 +94,7 @@ test("swarm-token: prints the manager token and changes nothing; fails on a non-
 test("swarm-join: joins as a manager with the token from stdin, once", () => {
   proveIdempotent({
     kind: "swarm-join",
-    os: "el",
+    os: "el9",
     env: { HIVE_ADVERTISE_ADDR: "192.168.0.5", HIVE_MANAGER_ADDR: "192.168.0.4:2377" },
     secrets: { HIVE_JOIN_TOKEN: "SWMTKN-1-secret" },
     setup: (m) => m.stateFile("docker/expected-token", "SWMTKN-1-secret\n"),
@@ -104,7 +104,7 @@ test("swarm-join: joins as a manager with the token from stdin, once", () => {
 });
 
 test("swarm-join: the token is not in the command text; a wrong token fails", () => {
-  const m = new Machine("el");
+  const m = new Machine("el9");
   try {
     m.stateFile("docker/expected-token", "SWMTKN-1-right\n");
     const r = m.run("swarm-join", { HIVE_ADVERTISE_ADDR: "192.168.0.5", HIVE_MANAGER_ADDR: "192.168.0.4:2377" }, { HIVE_JOIN_TOKEN: "SWMTKN-1-wrong" });
@@ -119,7 +119,7 @@ test("swarm-join: the token is not in the command text; a wrong token fails", ()
 test("node-labels: adds the missing <group>=true labels", () => {
   proveIdempotent({
     kind: "node-labels",
-    os: "el",
+    os: "el9",
     env: { HIVE_NODE: "s-hive1", HIVE_LABELS: "hives servers staging" },
     setup: (m) => {
       swarmActive(m);
@@ -132,7 +132,7 @@ test("node-labels: adds the missing <group>=true labels", () => {
 });
 
 test("node-labels remove: removes the labels, tolerates a node that is gone; add on a missing node fails", () => {
-  const m = new Machine("el");
+  const m = new Machine("el9");
   try {
     swarmActive(m);
     m.stateFile("docker/nodes/s-hive1/labels", "hives=true\nzone=a\n");
@@ -152,7 +152,7 @@ test("node-labels remove: removes the labels, tolerates a node that is gone; add
 });
 
 test("node-labels remove: labels claimed since by another step resource are left in place", () => {
-  const m = new Machine("el");
+  const m = new Machine("el9");
   try {
     swarmActive(m);
     m.stateFile("docker/nodes/s-hive1/labels", "");
@@ -171,7 +171,7 @@ test("node-labels remove: labels claimed since by another step resource are left
 });
 
 test("node-labels: group labels hive no longer wants are removed, other labels are kept", () => {
-  const m = new Machine("el");
+  const m = new Machine("el9");
   try {
     swarmActive(m);
     m.stateFile("docker/nodes/s-hive2/labels", "hives=true\nrepository=true\nservers=true\nleader=true\n");

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   extRepositories,
   memoryBytes,
+  proxyEnvironment,
   registryOf,
   serviceArgs,
   serviceIgnoreChanges,
@@ -196,4 +197,23 @@ test("memory sizes and registry hosts", async () => {
     ),
     [{ repository: "docker.io", username: "me", password: { secret: "s3cret" } }],
   );
+});
+
+test("a service starts with the first hive's proxy and pip settings; its own environment wins", async () => {
+  const proxied = {
+    ...site,
+    hosts: site.hosts.map((h) => ({ ...h, vars: { ...h.vars, hive_http_proxy: "10.0.0.1:3128", hive_pip_index_url: "https://pypi.example/simple" } })),
+  };
+  const env = proxyEnvironment(proxied);
+  assert.equal(env.http_proxy, "http://10.0.0.1:3128");
+  assert.equal(env.HTTPS_PROXY, "http://10.0.0.1:3128");
+  assert.equal(env.PIP_INDEX_URL, "https://pypi.example/simple");
+  assert.match(env.no_proxy, /^localhost,127\.0\.0\.1,s-hive0\.pdns,s-hive0,192\.168\.0\.5,/);
+  assert.deepEqual(proxyEnvironment(site), {});
+  const svc = { ...site.services.find((s) => s.name === "powerdns")!, environment: { http_proxy: "http://own:1" } };
+  const args = (await resolve(serviceArgs(svc, { ...ctx, site: proxied, image: "procube/powerdns:latest" }))) as {
+    taskSpec: { containerSpec: { env: Record<string, string> } };
+  };
+  assert.equal(args.taskSpec.containerSpec.env.http_proxy, "http://own:1");
+  assert.equal(args.taskSpec.containerSpec.env.HTTP_PROXY, "http://10.0.0.1:3128");
 });

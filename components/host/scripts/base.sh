@@ -7,7 +7,12 @@
 #   HIVE_LOCALE    e.g. ja_JP.utf8 (optional)
 #   HIVE_SELINUX   enforcing | permissive | disabled (EL only; default permissive)
 #   HIVE_SSHD_CONF content of /etc/ssh/sshd_config.d/00-hive.conf (required)
-#   HIVE_ENVIRONMENT  lines for the hive block of /etc/environment (proxy, pip index; optional)
+#   HIVE_ENVIRONMENT  lines for the hive block of /etc/environment (proxy, pip index; optional, the
+#                  block is removed when empty); every later step exports them (lib.sh)
+#   HIVE_HTTP_PROXY   proxy URL for the package manager's own configuration (apt.conf.d, dnf.conf; optional)
+#   HIVE_APT_URL      mirror of the Debian or Ubuntu archive replacing deb.debian.org / archive.ubuntu.com
+#                  in the apt sources (optional)
+#   HIVE_YUM_URL      mirror of AlmaLinux or Rocky Linux replacing the mirror list in the repo files (optional)
 set -euo pipefail
 if ! declare -F hive_changed >/dev/null; then
   # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -16,6 +21,32 @@ fi
 
 hive_require HIVE_HOSTNAME HIVE_SSHD_CONF
 family="$HIVE_OS"
+
+# Package sources first: everything below may download.
+if [ -n "${HIVE_ENVIRONMENT:-}" ]; then
+  hive_block_in_file /etc/environment "hive environment" "$HIVE_ENVIRONMENT"
+elif [ -f "$ROOT/etc/environment" ] && grep -xF "# BEGIN hive environment" "$ROOT/etc/environment" >/dev/null; then
+  hive_remove_block /etc/environment "hive environment"
+fi
+hive_load_environment
+if [ "$family" = el ]; then
+  if [ -n "${HIVE_HTTP_PROXY:-}" ]; then
+    hive_set_option /etc/dnf/dnf.conf proxy "$HIVE_HTTP_PROXY" "="
+  elif [ -f "$ROOT/etc/dnf/dnf.conf" ] && grep -E '^proxy=' "$ROOT/etc/dnf/dnf.conf" >/dev/null; then
+    sed -i -E '/^proxy=/d' "$ROOT/etc/dnf/dnf.conf"
+    hive_changed "removed the proxy from /etc/dnf/dnf.conf"
+  fi
+  hive_mirror_sources "${HIVE_YUM_URL:-}" "$ROOT"/etc/yum.repos.d/almalinux*.repo "$ROOT"/etc/yum.repos.d/rocky*.repo
+else
+  if [ -n "${HIVE_HTTP_PROXY:-}" ]; then
+    hive_install_file /etc/apt/apt.conf.d/80hive-proxy 0644 \
+      "Acquire::http::Proxy \"$HIVE_HTTP_PROXY\";"$'\n'"Acquire::https::Proxy \"$HIVE_HTTP_PROXY\";"
+  elif [ -f "$ROOT/etc/apt/apt.conf.d/80hive-proxy" ]; then
+    rm -f "$ROOT/etc/apt/apt.conf.d/80hive-proxy"
+    hive_changed "removed /etc/apt/apt.conf.d/80hive-proxy"
+  fi
+  hive_mirror_sources "${HIVE_APT_URL:-}" "$ROOT"/etc/apt/sources.list "$ROOT"/etc/apt/sources.list.d/*.sources "$ROOT"/etc/apt/sources.list.d/*.list
+fi
 
 if [ "$family" = el ]; then
   hive_pkg_install chrony rsyslog logrotate lsof tcpdump sysstat tar lvm2 conntrack-tools
@@ -58,10 +89,6 @@ if [ "$family" = el ]; then
     setenforce 1
     hive_changed "SELinux enforcing now"
   fi
-fi
-
-if [ -n "${HIVE_ENVIRONMENT:-}" ]; then
-  hive_block_in_file /etc/environment "hive environment" "$HIVE_ENVIRONMENT"
 fi
 
 sshd_unit=sshd

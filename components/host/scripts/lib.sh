@@ -61,23 +61,50 @@ hive_read_secrets() {
   done
 }
 
-# Operating-system family from os-release: el (AlmaLinux, RHEL, Rocky) or debian (Ubuntu, Debian).
-hive_os_family() {
-  local id="" id_like=""
+# The operating system from os-release: HIVE_OS is the family, el (AlmaLinux, RHEL, Rocky) or debian
+# (Debian, Ubuntu); HIVE_OS_ID the distribution (almalinux, rhel, rocky, debian, ubuntu); HIVE_OS_MAJOR
+# its major version (8, 9, 10; 13; 24). Supported: EL 8, 9 and 10, Debian 13, Ubuntu 24.04; another version
+# of these distributions runs with a warning, another distribution stops the step.
+hive_os_detect() {
+  local id="" id_like="" version=""
   [ -r "$ROOT/etc/os-release" ] || hive_die "$ROOT/etc/os-release not found: cannot tell the OS family"
   # shellcheck disable=SC1091
   id="$(. "$ROOT/etc/os-release" && printf '%s' "${ID:-}")"
   # shellcheck disable=SC1091
   id_like="$(. "$ROOT/etc/os-release" && printf '%s' "${ID_LIKE:-}")"
+  # shellcheck disable=SC1091
+  version="$(. "$ROOT/etc/os-release" && printf '%s' "${VERSION_ID:-}")"
+  HIVE_OS_ID="$id"
+  HIVE_OS_MAJOR="${version%%.*}"
   case " $id $id_like " in
-    *" rhel "* | *" fedora "* | *" centos "* | *" almalinux "*) echo el ;;
-    *" debian "* | *" ubuntu "*) echo debian ;;
-    *) hive_die "unsupported OS '$id' (supported: AlmaLinux 9, Ubuntu 24.04)" ;;
+    *" rhel "* | *" fedora "* | *" centos "* | *" almalinux "*) HIVE_OS=el ;;
+    *" debian "* | *" ubuntu "*) HIVE_OS=debian ;;
+    *) hive_die "unsupported OS '$id' (supported: AlmaLinux, RHEL or Rocky Linux 8, 9 and 10; Debian 13; Ubuntu 24.04)" ;;
+  esac
+  case "$HIVE_OS:$id:$HIVE_OS_MAJOR" in
+    el:*:8 | el:*:9 | el:*:10 | debian:debian:13 | debian:ubuntu:24) ;;
+    *) printf '%s: warning: %s %s is not a tested version (tested: EL 8, 9, 10; Debian 13; Ubuntu 24.04)\n' "$HIVE_STEP" "$id" "$version" >&2 ;;
   esac
 }
 
-# The OS family, detected once when the helpers load (a step on an unsupported OS stops here).
-HIVE_OS="$(hive_os_family)"
+# The OS, detected once when the helpers load (a step on an unsupported OS stops here).
+# shellcheck disable=SC2034 # HIVE_OS_ID and HIVE_OS_MAJOR are read by the steps
+HIVE_OS="" HIVE_OS_ID="" HIVE_OS_MAJOR=""
+hive_os_detect
+
+# The package sources of a site (proxy, pip index) live in the hive block of /etc/environment, which
+# the base step writes first. Every step exports them, so apt, dnf, curl, pip and ansible-galaxy of
+# every step go through the site's proxy; sudo does not pass /etc/environment on by itself.
+hive_load_environment() {
+  local line
+  [ -r "$ROOT/etc/environment" ] || return 0
+  while IFS= read -r line; do
+    case "$line" in
+      [A-Za-z_]*=*) export "${line?}" ;;
+    esac
+  done < <(awk '$0 == "# BEGIN hive environment" { on = 1; next } $0 == "# END hive environment" { on = 0 } on' "$ROOT/etc/environment")
+}
+hive_load_environment
 
 hive_pkg_installed() {
   if [ "$HIVE_OS" = el ]; then
@@ -104,14 +131,40 @@ hive_pkg() {
   fi
 }
 
+# apt's package lists are refreshed before an install when a step changed the sources (mark
+# apt-update, shared by every step of the server) or when there are none yet (a fresh server); an install
+# that fails on stale lists refreshes them and tries once more.
+hive_apt_update() {
+  hive_pkg update
+  rm -f "$ROOT/var/lib/hive/apt-update"
+}
+hive_sources_changed() {
+  mkdir -p "$ROOT/var/lib/hive"
+  touch "$ROOT/var/lib/hive/apt-update"
+}
+
 # Installs the packages that are not installed yet.
 hive_pkg_install() {
-  local missing=() pkg
+  local missing=() pkg lists
   for pkg in "$@"; do
     hive_pkg_installed "$pkg" || missing+=("$pkg")
   done
   [ "${#missing[@]}" -gt 0 ] || return 0
-  hive_pkg install -y "${missing[@]}"
+  if [ "$HIVE_OS" = el ]; then
+    if [ -e "$ROOT/var/lib/hive/apt-update" ]; then
+      hive_pkg makecache
+      rm -f "$ROOT/var/lib/hive/apt-update"
+    fi
+    hive_pkg install -y "${missing[@]}"
+  else
+    lists="$(find "$ROOT/var/lib/apt/lists" -maxdepth 1 -name '*_Packages*' 2>/dev/null | head -n 1 || true)"
+    if [ -z "$lists" ] || [ -e "$ROOT/var/lib/hive/apt-update" ]; then hive_apt_update; fi
+    if ! hive_pkg install -y "${missing[@]}"; then
+      hive_log "install failed: refreshing the package lists and trying again"
+      hive_apt_update
+      hive_pkg install -y "${missing[@]}"
+    fi
+  fi
   hive_changed "installed ${missing[*]}"
 }
 
@@ -158,6 +211,54 @@ hive_block_in_file() {
   mv -f "$path.hive-new" "$path"
   HIVE_WROTE=1
   hive_changed "updated block '$marker' in $1"
+}
+
+# Removes the block between `# BEGIN <marker>` and `# END <marker>` from ROOT+PATH.
+hive_remove_block() {
+  local path="$ROOT$1" marker="$2"
+  awk -v b="# BEGIN $marker" -v e="# END $marker" '$0 == b { skip = 1; next } $0 == e { skip = 0; next } !skip' \
+    "$path" >"$path.hive-new"
+  mv -f "$path.hive-new" "$path"
+  hive_changed "removed block '$marker' from $1"
+}
+
+# Points the distribution's package sources at a mirror: hive_mirror_sources <url or ""> <file>...
+# The first run keeps each file as it came under /var/lib/hive/sources/, and every run writes the kept
+# file with the official archive replaced by the mirror (or the kept file itself when the mirror is
+# unset), so a changed or removed mirror comes out right. apt: deb.debian.org/debian and
+# [cc.]archive.ubuntu.com/ubuntu (not the security archives); AlmaLinux and Rocky: the commented
+# baseurl is set to the mirror and the mirrorlist commented out. A change refreshes the package lists.
+hive_mirror_sources() {
+  local url="${1%/}" file rel orig wanted esc
+  shift
+  esc="$(printf '%s' "$url" | sed -e 's/[#&\\]/\\&/g')"
+  for file in "$@"; do
+    [ -f "$file" ] || continue
+    rel="${file#"$ROOT"}"
+    orig="$ROOT/var/lib/hive/sources$rel"
+    if [ ! -f "$orig" ]; then
+      [ -n "$url" ] || continue
+      mkdir -p "$(dirname "$orig")"
+      cp -p "$file" "$orig"
+    fi
+    if [ -z "$url" ]; then
+      wanted="$(cat "$orig")"
+    elif [ "$HIVE_OS" = el ]; then
+      wanted="$(sed -E -e 's#^mirrorlist=#\#mirrorlist=#' \
+        -e "s#^\\#[[:space:]]*baseurl=https?://repo\.almalinux\.org/almalinux/#baseurl=$esc/#" \
+        -e "s#^\\#[[:space:]]*baseurl=https?://dl\.rockylinux\.org/\\\$contentdir/#baseurl=$esc/#" "$orig")"
+    else
+      wanted="$(sed -E -e "s#https?://deb\.debian\.org/debian/?([[:space:]]|\$)#$esc\1#g" \
+        -e "s#https?://([a-z]{2}\.)?archive\.ubuntu\.com/ubuntu/?([[:space:]]|\$)#$esc\2#g" "$orig")"
+    fi
+    if [ "$(cat "$file")" != "$wanted" ]; then
+      printf '%s\n' "$wanted" >"$file.hive-new"
+      chmod --reference="$file" "$file.hive-new" 2>/dev/null || chmod 0644 "$file.hive-new"
+      mv -f "$file.hive-new" "$file"
+      hive_sources_changed
+      if [ -n "$url" ]; then hive_changed "package sources of $rel point to $url"; else hive_changed "package sources of $rel restored"; fi
+    fi
+  done
 }
 
 # Sets `KEY VALUE` (sshd_config style) or `KEY=VALUE` (sep "=") in ROOT+PATH.

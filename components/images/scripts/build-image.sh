@@ -13,7 +13,7 @@
 #   HIVE_USER, HIVE_WORKDIR, HIVE_STOP_SIGNAL   image settings (empty = keep the base image's)
 #   HIVE_ENTRYPOINT, HIVE_COMMAND               JSON arrays (empty = keep the base image's)
 #   HIVE_EXPOSE         space-separated ports (e.g. "80 53/udp")
-#   HIVE_ANSIBLE_VENV   virtualenv holding ansible-playbook (its collections in <venv>/collections)
+#   HIVE_ANSIBLE_VENV   virtualenv holding ansible-playbook (the ansible package, collections included)
 #   HIVE_ANSIBLE_CONNECTION  docker connection plugin (default community.docker.docker)
 #   HIVE_EXTRA_VARS     JSON object of variables for the roles
 #   HIVE_DOCKERFILE_DIR, HIVE_DOCKERFILE   build with `docker build` from this context instead of roles
@@ -79,7 +79,7 @@ else
     done
   } >"$work/playbook.yml"
   printf '%s\n' "${HIVE_EXTRA_VARS:-{\}}" >"$work/vars.json"
-  ANSIBLE_COLLECTIONS_PATH="$HIVE_ANSIBLE_VENV/collections" "$HIVE_ANSIBLE_VENV/bin/ansible-playbook" -i "$container," -c "${HIVE_ANSIBLE_CONNECTION:-community.docker.docker}" \
+  "$HIVE_ANSIBLE_VENV/bin/ansible-playbook" -i "$container," -c "${HIVE_ANSIBLE_CONNECTION:-community.docker.docker}" \
     -e "@$work/vars.json" "$work/playbook.yml"
 
   changes=()

@@ -7,7 +7,7 @@
 #   HIVE_DOMAIN         suffix that makes a swarm node name a host name (the site name, e.g. pdns)
 #   HIVE_FIRST_HIVE     first hive's host name (a swarm manager)
 #   HIVE_ROLE_PATHS     colon-separated role folders (relative ones are under $HOME), applied in order
-#   HIVE_ANSIBLE_VENV   virtualenv holding ansible-playbook (its collections in <venv>/collections)
+#   HIVE_ANSIBLE_VENV   virtualenv holding ansible-playbook (the ansible package, collections included)
 #   HIVE_ANSIBLE_CONNECTION  docker connection plugin (default community.docker.docker)
 #   HIVE_EXTRA_VARS     JSON object of variables for the roles
 #   HIVE_WAIT_TRIES, HIVE_WAIT_SECONDS   how long to wait for a running task (default 30 × 10 s)
@@ -46,5 +46,5 @@ trap 'rm -rf "$work"' EXIT
   done
 } >"$work/playbook.yml"
 printf '%s\n' "${HIVE_EXTRA_VARS:-{\}}" >"$work/vars.json"
-ANSIBLE_COLLECTIONS_PATH="$HIVE_ANSIBLE_VENV/collections" "$HIVE_ANSIBLE_VENV/bin/ansible-playbook" -i "$container," -c "${HIVE_ANSIBLE_CONNECTION:-community.docker.docker}" \
+"$HIVE_ANSIBLE_VENV/bin/ansible-playbook" -i "$container," -c "${HIVE_ANSIBLE_CONNECTION:-community.docker.docker}" \
   -e "ansible_docker_extra_args='-H tcp://$node:2376 --tlsverify'" -e "@$work/vars.json" "$work/playbook.yml"

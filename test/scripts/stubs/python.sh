@@ -41,7 +41,7 @@ case "$(basename "$invoked") ${1:-} ${2:-}" in
           esac
           { grep -v "^${req%%==*}==" "$venv/stub-freeze" 2>/dev/null || true; echo "$req"; } | sort >"$venv/stub-freeze.new"
           mv "$venv/stub-freeze.new" "$venv/stub-freeze"
-          if [ "${req%%==*}" = ansible-core ]; then
+          if [ "${req%%==*}" = ansible-core ] || [ "${req%%==*}" = ansible ]; then
             ln -sf "$stub" "$venv/bin/ansible-galaxy"
             ln -sf "$stub" "$venv/bin/ansible-playbook"
           fi

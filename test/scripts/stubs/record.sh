@@ -3,7 +3,17 @@
 # log K: appends "K<TAB>line" to calls.log (M mutating, R reading, F failed on purpose).
 # mutate: records a mutating call, or fails it once when a line of $S/fail-once prefixes it.
 # shellcheck disable=SC2154 # S and line are set by the sourcing stub
-log() { printf '%s\t%s\n' "$1" "$line" >>"$S/calls.log"; }
+# A tool that downloads (package managers, curl, pip) records the proxy it was given, if any, at the
+# end of its line: "… [proxy http://…]".
+log() {
+  local via=""
+  case "${line%% *}" in
+    apt-get | dnf | curl | python3 | python3.12 | */python | ansible-galaxy | */ansible-galaxy)
+      [ -z "${https_proxy:-}${http_proxy:-}" ] || via=" [proxy ${https_proxy:-$http_proxy}]"
+      ;;
+  esac
+  printf '%s\t%s%s\n' "$1" "$line" "$via" >>"$S/calls.log"
+}
 mutate() {
   if [ -f "$S/fail-once" ]; then
     local pattern patterns=()

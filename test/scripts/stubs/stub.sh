@@ -137,6 +137,8 @@ case "$cmd" in
     true
     ;;
   modprobe) mutate && mkdir -p "$S/modules" && touch "$S/modules/$1" ;;
+  # The version of a loaded module: $S/module-version/<name>, default 9.2.12 (DRBD 9).
+  modinfo) reads && [ -f "$S/modules/$(last "$@")" ] && { cat "$S/module-version/$(last "$@")" 2>/dev/null || echo 9.2.12; } ;;
   blockdev) reads && cat "$S/disks/$(key "$(last "$@")")/size" 2>/dev/null ;;
   blkid) reads && [ -f "$S/disks/$(key "$(last "$@")")/signature" ] ;;
   parted)
