@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # Three disposable test servers for the end-to-end suite, built only from Debian packages.
 #
-#   scripts/e2e/servers.sh up       build (or reuse) the image and start s1..s3
-#   scripts/e2e/servers.sh status   show what runs and check ssh + docker on each server
-#   scripts/e2e/servers.sh down     stop and remove everything `up` started
+#   scripts/e2e/servers.sh up           build (or reuse) the image, start the proxy and s1..s3
+#   scripts/e2e/servers.sh status       show what runs and check ssh, systemd and docker on each server
+#   scripts/e2e/servers.sh down         stop and remove everything `up` started
+#   scripts/e2e/servers.sh proxy        print the proxy's URL (what a site's hive_http_proxy names)
+#   scripts/e2e/servers.sh load-images  load the repository images into s3 (`up` does it too)
 #
 # Each server is a container of a private dockerd (own socket, data root and bridge, so it
-# cannot clash with another dockerd on the machine) on a bridge network with a fixed IP. Inside
-# run sshd (user `admin`, key in the cache, passwordless sudo; root logs in with the password in the
-# cache, as on a server prepared for hive's root_password) and a nested dockerd, which is
-# enough for swarm, overlay networks and nested containers. Needs root and the Debian packages
-# docker.io, debootstrap and openssh-client.
+# cannot clash with another dockerd on the machine) on a bridge network with a fixed IP. It boots
+# Debian trixie's systemd, which starts sshd (user `admin`, key in the cache, passwordless sudo; root
+# logs in with the password in the cache, as on a server prepared for hive's root_password) and
+# Debian's docker.io, as on a server an operator installed with Docker from the distribution.
+# The servers' only way out is a forward proxy on the bridge's host side: what hive installs on
+# them comes through it. Needs root and the Debian packages docker.io, debootstrap,
+# openssh-client and tinyproxy.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -18,16 +22,41 @@ CACHE=${HIVE_E2E_CACHE:-$HOME/.cache/hive/e2e}
 # Kept short: unix socket paths are limited to 108 bytes.
 RUN=${HIVE_E2E_RUN:-/tmp/hive-e2e}
 SOCK=$RUN/docker.sock
-IMAGE=hive-e2e-server
+SUITE=trixie
+# Tagged with the suite, so that an image of another root file system is never reused.
+IMAGE=hive-e2e-server:$SUITE
 NETWORK=hive-e2e
 BRIDGE=hive-e2e0
 SUBNET=10.88.0.0/24
 GATEWAY=10.88.0.1
 SERVERS=(s1:10.88.0.11 s2:10.88.0.12 s3:10.88.0.13)
-SUITE=bookworm
 KEY=$CACHE/ssh/id_ed25519
 ROOT_PASSWORD=$CACHE/ssh/root_password
 ROOTFS_TAR=$CACHE/rootfs-$SUITE.tar
+# What a minimal Debian server with ssh has, plus Docker from the distribution (docker.io with
+# its cli and compose v2 plugin) as an operator would have installed it. Nothing that hive's own
+# steps install (chrony, rsyslog, lvm2, ...): that must come through the proxy. dbus carries
+# hostnamectl, timedatectl and localectl; tzdata holds the zones timedatectl sets.
+PACKAGES=systemd,systemd-sysv,dbus,openssh-server,sudo,python3,ca-certificates,iproute2,procps
+PACKAGES+=,curl,gnupg,tzdata,docker.io,docker-cli,docker-compose
+# Units that cannot work in a container; masked in the root file system (see docs/e2e.md).
+MASKED_UNITS=(systemd-modules-load.service)
+# The forward proxy on the bridge's host side, the servers' only way out. The suite reads its
+# log to show that the servers' downloads went through it.
+PROXY_PORT=8888
+PROXY_URL=http://$GATEWAY:$PROXY_PORT
+PROXY_CONF=$RUN/proxy.conf
+PROXY_LOG=$RUN/proxy.log
+PROXY_PID=$RUN/proxy.pid
+# Images another script (scripts/e2e/images.sh) saves for the repository server, which has no
+# registry to pull them from: a `docker save` archive and the image names in it, one a line.
+REPOSITORY_SERVER=s3
+REPOSITORY_TAR=$CACHE/images/repository.tar
+REPOSITORY_NAMES=$CACHE/images/repository.names
+# Certificate authorities the test machine trusts besides Debian's (Debian's place for local
+# ones). Where the network re-signs https with its own CA, https through the proxy then works
+# on the servers as it does on the machine.
+LOCAL_CAS=/usr/local/share/ca-certificates
 # Image inside the servers for nested containers and swarm services (no registry is reachable).
 WORKLOAD_IMAGE=hive-e2e/busybox:latest
 BUSYBOX_TAR=$CACHE/busybox-rootfs.tar
@@ -82,12 +111,51 @@ build_rootfs() {
   # mktemp makes the folder 0700; it becomes the servers' "/".
   chmod 755 "$root"
   log "debootstrap $SUITE into $root"
-  debootstrap --variant=minbase \
-    --include=openssh-server,docker.io,iproute2,iptables,procps,ca-certificates,python3,sudo \
-    "$SUITE" "$root" http://deb.debian.org/debian >"$CACHE/debootstrap.log" 2>&1
+  debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$root" \
+    http://deb.debian.org/debian >"$CACHE/debootstrap.log" 2>&1
+  prepare_rootfs "$root"
   tar -C "$root" -cf "$ROOTFS_TAR.part" .
   mv "$ROOTFS_TAR.part" "$ROOTFS_TAR"
   rm -rf "$root"
+}
+
+# What makes one root file system boot as three different servers under systemd.
+prepare_rootfs() {
+  local root=$1 unit
+  # Every server makes its own host keys and machine id (an empty machine-id gets a new one at
+  # boot), as a freshly installed server does.
+  rm -f "$root"/etc/ssh/ssh_host_*
+  : >"$root/etc/machine-id"
+  # The downloaded packages, as `apt-get clean` leaves it: less for vfs to copy per server.
+  rm -f "$root"/var/cache/apt/archives/*.deb "$root"/var/cache/apt/*.bin
+  # dbus's postinst wrote an id of its own, which systemd would take for all three servers.
+  ln -sf /etc/machine-id "$root/var/lib/dbus/machine-id"
+  # The sources of an installed server: the release, its security and its stable updates.
+  cat >"$root/etc/apt/sources.list" <<LIST
+deb http://deb.debian.org/debian $SUITE main
+deb http://deb.debian.org/debian-security $SUITE-security main
+deb http://deb.debian.org/debian $SUITE-updates main
+LIST
+  for unit in "${MASKED_UNITS[@]}"; do
+    ln -sf /dev/null "$root/etc/systemd/system/$unit"
+  done
+  # The suite's access set-up (server-init.sh, bind-mounted, so that changing it needs no new
+  # root file system) runs before sshd accepts logins.
+  cat >"$root/etc/systemd/system/hive-e2e-init.service" <<'UNIT'
+[Unit]
+Description=hive end-to-end set-up: admin user, root password, own /etc/hosts
+Before=ssh.service docker.service systemd-hostnamed.service
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/bash /hive-e2e/init.sh
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+  ln -sf /etc/systemd/system/hive-e2e-init.service \
+    "$root/etc/systemd/system/multi-user.target.wants/hive-e2e-init.service"
 }
 
 ensure_image() {
@@ -128,19 +196,28 @@ start_server() {
   if dk container inspect "hive-e2e-$name" >/dev/null 2>&1; then
     return
   fi
-  local caps=()
+  local caps=() cas=()
   local cap
   for cap in "${CAPS[@]}"; do
     caps+=(--cap-add "$cap")
   done
+  if [ -d "$LOCAL_CAS" ]; then
+    cas=(-v "$LOCAL_CAS:/hive-e2e/ca-certificates:ro")
+  fi
   log "starting $name at $ip"
+  # systemd as PID 1: tmpfs on /run and /run/lock, the machine's cgroup tree read-write (the
+  # machine has cgroup v1 controllers with a v2 tree beside them, and systemd runs "hybrid" in
+  # the container's own cgroup), `container` set as container managers do, and SIGRTMIN+3, which
+  # makes systemd shut down. container_uuid becomes the machine id, which would otherwise be the
+  # same on all three. /tmp is a tmpfs as on an installed trixie.
   dk run -d --name "hive-e2e-$name" --hostname "$name" --network "$NETWORK" --ip "$ip" \
     "${caps[@]}" --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
     --security-opt systempaths=unconfined -v /sys/fs/cgroup:/sys/fs/cgroup:rw \
-    --tmpfs /run --tmpfs /tmp \
+    --tmpfs /run --tmpfs /run/lock --tmpfs /tmp -e container=docker \
+    -e "container_uuid=$(cat /proc/sys/kernel/random/uuid)" --stop-signal SIGRTMIN+3 \
     -v "$HERE/server-init.sh:/hive-e2e/init.sh:ro" -v "$KEY.pub:/hive-e2e/authorized_keys:ro" \
-    -v "$ROOT_PASSWORD:/hive-e2e/root_password:ro" \
-    "$IMAGE" bash /hive-e2e/init.sh >/dev/null
+    -v "$ROOT_PASSWORD:/hive-e2e/root_password:ro" "${cas[@]}" \
+    "$IMAGE" /sbin/init >/dev/null
 }
 
 wait_ready() {
@@ -184,22 +261,129 @@ load_workload_image() {
   fi
 }
 
+# tinyproxy as a process of its own with its own config: only the servers' bridge may use it,
+# it listens on the bridge's host side only, and it resolves names for the servers, which need
+# no DNS of their own for package sources.
+start_proxy() {
+  if proxy_running; then
+    return
+  fi
+  cat >"$PROXY_CONF" <<CONF
+Listen $GATEWAY
+Port $PROXY_PORT
+Allow $SUBNET
+Timeout 600
+MaxClients 100
+LogFile "$PROXY_LOG"
+LogLevel Info
+PidFile "$PROXY_PID"
+DefaultErrorFile "/usr/share/tinyproxy/default.html"
+# CONNECT (https) only to the https port.
+ConnectPort 443
+CONF
+  log "starting tinyproxy on $PROXY_URL"
+  # It runs as the calling user (root, for the pid and log files under $RUN) and daemonizes.
+  tinyproxy -c "$PROXY_CONF"
+  for _ in $(seq 1 20); do
+    if proxy_running; then
+      return
+    fi
+    sleep 0.5
+  done
+  log "tinyproxy did not start; see $PROXY_LOG"
+  exit 1
+}
+
+# Its pid is alive and something listens on its address (asked of the kernel, not by
+# connecting, which would write a line into the log the suite reads).
+proxy_running() {
+  [ -f "$PROXY_PID" ] && kill -0 "$(cat "$PROXY_PID")" 2>/dev/null &&
+    [ -n "$(ss -Hltn src "$GATEWAY:$PROXY_PORT")" ]
+}
+
+stop_proxy() {
+  if [ ! -f "$PROXY_PID" ]; then
+    return
+  fi
+  local pid
+  pid=$(cat "$PROXY_PID")
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 20); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.5
+  done
+  rm -f "$PROXY_PID"
+}
+
+ip_of() {
+  local entry
+  for entry in "${SERVERS[@]}"; do
+    if [ "${entry%%:*}" = "$1" ]; then
+      echo "${entry#*:}"
+      return
+    fi
+  done
+  return 1
+}
+
+# The repository server's images (scripts/e2e/images.sh saves them), loaded only when one of
+# the listed names is missing: loading the archive again takes long on these disks.
+load_repository_images() {
+  if [ ! -f "$REPOSITORY_TAR" ]; then
+    return
+  fi
+  local ip name missing=0
+  ip=$(ip_of "$REPOSITORY_SERVER")
+  if [ -f "$REPOSITORY_NAMES" ]; then
+    while read -r name; do
+      [ -n "$name" ] || continue
+      ssh_to "$ip" sudo docker image inspect "$name" >/dev/null 2>&1 || missing=1
+    done <"$REPOSITORY_NAMES"
+  else
+    missing=1
+  fi
+  if [ "$missing" = 1 ]; then
+    log "loading $REPOSITORY_TAR into $REPOSITORY_SERVER"
+    ssh_to "$ip" sudo docker load <"$REPOSITORY_TAR" >/dev/null
+  fi
+}
+
+# The repository images, through the private dockerd, which turns them into the archive that
+# load_repository_images loads. HIVE_E2E_IMAGES=skip leaves them out (servers alone).
+build_images() {
+  if [ ! -f "$HERE/images.sh" ] || [ "${HIVE_E2E_IMAGES:-}" = skip ]; then
+    return
+  fi
+  # Builds into the cache; returns at once when that is done already.
+  DOCKER_HOST="unix://$SOCK" bash "$HERE/images.sh" build
+}
+
 cmd_up() {
   ensure_key
   ensure_root_password
   start_dockerd
+  build_images
   ensure_image
   build_busybox
   ensure_network
-  local entry
+  # After the network: tinyproxy binds the bridge's address.
+  start_proxy
+  # In parallel: vfs copies the whole image for each new container, the longest part of a warm up.
+  local entry pids=() pid
   for entry in "${SERVERS[@]}"; do
-    start_server "${entry%%:*}" "${entry#*:}"
+    start_server "${entry%%:*}" "${entry#*:}" &
+    pids+=("$!")
+  done
+  for pid in "${pids[@]}"; do
+    wait "$pid"
   done
   for entry in "${SERVERS[@]}"; do
     wait_ready "${entry%%:*}" "${entry#*:}"
     load_workload_image "${entry#*:}"
     log "${entry%%:*} ready at ${entry#*:}"
   done
+  load_repository_images
+  log "proxy for the servers: $PROXY_URL (log $PROXY_LOG)"
 }
 
 cmd_status() {
@@ -207,12 +391,22 @@ cmd_status() {
     echo "down"
     return 1
   fi
+  local rc=0
+  if proxy_running; then
+    echo "proxy $PROXY_URL running, pid $(cat "$PROXY_PID"), log $PROXY_LOG"
+  else
+    echo "proxy $PROXY_URL NOT RUNNING"
+    rc=1
+  fi
   dk ps --filter "name=hive-e2e-" --format '{{.Names}} {{.Status}}'
-  local entry rc=0
+  local entry
   for entry in "${SERVERS[@]}"; do
-    if ssh_to "${entry#*:}" "sudo docker info --format '{{.ServerVersion}} {{.Swarm.LocalNodeState}}'" \
-      >"$RUN/status.out" 2>&1; then
-      echo "${entry%%:*} ${entry#*:} ssh ok, docker $(cat "$RUN/status.out")"
+    # is-system-running exits non-zero when degraded; its word is what matters here.
+    # shellcheck disable=SC2016 # expanded on the server
+    if ssh_to "${entry#*:}" 'state=$(systemctl is-system-running) || true
+      info=$(sudo docker info --format "{{.ServerVersion}} {{.Driver}} {{.Swarm.LocalNodeState}}") &&
+      echo "systemd $state, docker $info"' >"$RUN/status.out" 2>&1; then
+      echo "${entry%%:*} ${entry#*:} ssh ok, $(cat "$RUN/status.out")"
     else
       echo "${entry%%:*} ${entry#*:} NOT READY"
       rc=1
@@ -222,6 +416,7 @@ cmd_status() {
 }
 
 cmd_down() {
+  stop_proxy
   if [ -S "$SOCK" ] && dk version >/dev/null 2>&1; then
     local entry
     for entry in "${SERVERS[@]}"; do
@@ -252,8 +447,10 @@ case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down ;;
   status) cmd_status ;;
+  proxy) echo "$PROXY_URL" ;;
+  load-images) load_repository_images ;;
   *)
-    echo "usage: $0 up|down|status" >&2
+    echo "usage: $0 up|down|status|proxy|load-images" >&2
     exit 2
     ;;
 esac

@@ -1,10 +1,11 @@
 // The three test servers of scripts/e2e/servers.sh behave like the hosts hive manages: ssh as
-// `admin` with sudo, a working dockerd, a three-manager swarm and an overlay network whose
-// tasks reach each other across servers. The test leaves the servers as it found them.
+// `admin` with sudo, systemd running Debian's dockerd, a way out through the proxy only, a
+// three-manager swarm and an overlay network whose tasks reach each other across servers. The
+// test leaves the servers as it found them.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
@@ -16,6 +17,9 @@ const servers = [
   { name: "s3", ip: "10.88.0.13" },
 ];
 const image = "hive-e2e/busybox:latest";
+// The forward proxy of scripts/e2e/servers.sh, the servers' only way out, and its log.
+const proxy = "http://10.88.0.1:8888";
+const proxyLog = join(process.env.HIVE_E2E_RUN ?? "/tmp/hive-e2e", "proxy.log");
 
 function ssh(ip: string, command: string): { status: number | null; out: string } {
   const result = spawnSync(
@@ -52,6 +56,24 @@ test("test servers: ssh, sudo, docker, swarm and overlay", { skip: serversDownRe
       assert.equal(sshOk(server.ip, "sudo -n id -u"), "0");
       assert.equal(sshOk(server.ip, "sudo docker info --format '{{.Swarm.LocalNodeState}}'"), "inactive");
     }
+  });
+
+  await t.test("each server boots systemd, which runs sshd and Debian's docker.io", () => {
+    for (const server of servers) {
+      // is-system-running exits 1 when degraded, hence `|| true`.
+      assert.match(sshOk(server.ip, "systemctl is-system-running || true"), /^(running|degraded)$/, server.name);
+      assert.equal(sshOk(server.ip, "systemctl is-active ssh docker"), "active\nactive");
+      assert.equal(sshOk(server.ip, "sudo docker info --format '{{.Driver}}'"), "overlay2");
+    }
+  });
+
+  await t.test("the servers reach Debian's mirror through the proxy only", () => {
+    const url = "http://deb.debian.org/debian/dists/trixie/Release";
+    const direct = ssh(first.ip, `curl -m 5 -fsS -o /dev/null ${url}`);
+    assert.notEqual(direct.status, 0, `a server reached ${url} without the proxy`);
+    const before = readFileSync(proxyLog, "utf8").length;
+    sshOk(first.ip, `curl -m 30 -fsS -o /dev/null -x ${proxy} ${url}`);
+    assert.ok(readFileSync(proxyLog, "utf8").slice(before).includes(`GET ${url} `), `${proxyLog} does not show the request`);
   });
 
   await t.test("a nested container runs", () => {
