@@ -169,6 +169,10 @@ export function renderEnvironment(site: Site, host: Host): string {
   if (pipIndex !== null) lines.push(`PIP_INDEX_URL=${pipIndex}`);
   const pipHost = stringVar(v, "hive_pip_trusted_host") ?? stringVar(v, "pip_trusted_host");
   if (pipHost !== null) lines.push(`PIP_TRUSTED_HOST=${pipHost}`);
+  // A proxy that inspects TLS re-signs with its own CA: pip (whose venv brings its own CA bundle) is
+  // pointed at a bundle on the server that holds it, e.g. the system's /etc/ssl/certs/ca-certificates.crt.
+  const pipCert = stringVar(v, "hive_pip_cert");
+  if (pipCert !== null) lines.push(`PIP_CERT=${pipCert}`);
   return lines.join("\n");
 }
 

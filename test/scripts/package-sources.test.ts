@@ -169,3 +169,17 @@ test("an untested version of a supported distribution runs with a warning; the z
     m.cleanup();
   }
 });
+
+test("a step restarts only the units it marked itself: another step's pending restart is left to that step", () => {
+  const m = new Machine("debian13");
+  try {
+    m.stateFile("units/docker.active", "");
+    m.file("var/lib/hive/restart/docker@docker", "");
+    const r = m.run("zabbix-agent", { HIVE_ZABBIX_AGENT_CONF: "Hostname=s1", HIVE_ZABBIX_AGENT_SOURCE: "distribution" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(!r.mutations.some((x) => x.startsWith("systemctl restart")), r.mutations.join("\n"));
+    assert.ok(existsSync(join(m.root, "var/lib/hive/restart/docker@docker")));
+  } finally {
+    m.cleanup();
+  }
+});

@@ -294,10 +294,12 @@ hive_enable_now() {
 }
 
 # A unit whose configuration changed is marked, and restarted by hive_apply_restarts; the mark survives
-# a failed restart so the next run restarts it again.
+# a failed restart so the next run restarts it again. Marks belong to the step that set them: the steps
+# of a server run at the same time, and one step applying another's marks would restart a unit several
+# times at once (systemd then refuses it: "start request repeated too quickly").
 hive_mark_restart() {
   mkdir -p "$ROOT/var/lib/hive/restart"
-  touch "$ROOT/var/lib/hive/restart/$1"
+  touch "$ROOT/var/lib/hive/restart/$HIVE_STEP@$1"
 }
 
 # Marks a unit for restart when it is running (a stopped one reads the new configuration at start).
@@ -307,9 +309,9 @@ hive_restart_if_running() {
 
 hive_apply_restarts() {
   local mark unit reloaded=0
-  for mark in "$ROOT"/var/lib/hive/restart/*; do
+  for mark in "$ROOT/var/lib/hive/restart/$HIVE_STEP@"*; do
     [ -e "$mark" ] || continue
-    unit="$(basename "$mark")"
+    unit="${mark##*@}"
     if [ "$reloaded" -eq 0 ]; then
       systemctl daemon-reload
       reloaded=1
