@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { newScriptEnv, runScript } from "../volumes/run-script";
 
@@ -38,9 +38,10 @@ test("first build: fresh container, roles, commit with image settings, push both
     "docker login --username hive --password-stdin s-hive3.pdns:5000",
     "docker manifest inspect s-hive3.pdns:5000/image_pdnsdb:0123456789abcdef",
     "docker rm -f build_image_pdnsdb",
+    "docker image inspect mariadb:10.4",
     "docker pull mariadb:10.4",
     "docker run -d --name build_image_pdnsdb --hostname image_pdnsdb -e MYSQL_USER=powerdns -e MYSQL_PASSWORD=db pass'word --workdir /var/lib/mysql --entrypoint /bin/sh mariadb:10.4 -c trap \"exit 0\" TERM; while :; do sleep 60 & wait $!; done",
-    r.calls[5],
+    r.calls[6],
     "docker image inspect --format {{json .Config.Entrypoint}} mariadb:10.4",
     "docker image inspect --format {{json .Config.Cmd}} mariadb:10.4",
     "docker stop build_image_pdnsdb",
@@ -50,7 +51,7 @@ test("first build: fresh container, roles, commit with image settings, push both
     "docker push s-hive3.pdns:5000/image_pdnsdb:latest",
     "docker rm -f build_image_pdnsdb",
   ]);
-  assert.match(r.calls[5], /^ansible-playbook -i build_image_pdnsdb, -c community\.docker\.docker -e @\/.*\/vars\.json \/.*\/playbook\.yml$/);
+  assert.match(r.calls[6], /^ansible-playbook -i build_image_pdnsdb, -c community\.docker\.docker -e @\/.*\/vars\.json \/.*\/playbook\.yml$/);
   assert.equal(
     readFileSync(join(se.state, "last-playbook.yml"), "utf8"),
     `- hosts: all\n  gather_facts: false\n  roles:\n    - role: "${home}/hive/roles/python-aptk-aaaa"\n    - role: "/abs/roles/powerdns-initdb-bbbb"\n`,
@@ -66,6 +67,15 @@ test("first build: fresh container, roles, commit with image settings, push both
     "docker login --username hive --password-stdin s-hive3.pdns:5000",
     "docker manifest inspect s-hive3.pdns:5000/image_pdnsdb:0123456789abcdef",
   ]);
+});
+
+test("a base image already on the server is used as it is: no pull (an offline site loads it there)", () => {
+  const se = newScriptEnv();
+  writeFileSync(join(se.state, "image-mariadb_10.4"), "");
+  const r = runScript(script, se, env, { stubDirs: stubs, stdin });
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(r.calls.includes("docker image inspect mariadb:10.4"));
+  assert.ok(!r.calls.some((c) => c.startsWith("docker pull")), r.calls.join("\n"));
 });
 
 test("a failed role run still removes the build container, and nothing is pushed", () => {
@@ -100,7 +110,8 @@ test("explicit entrypoint and command replace the base image's", () => {
     ),
     r.calls.join("\n"),
   );
-  assert.ok(!r.calls.some((c) => c.startsWith("docker image inspect")));
+  // The base image's own settings are not read (only its presence is).
+  assert.ok(!r.calls.some((c) => c.startsWith("docker image inspect --format")));
 });
 
 test("Dockerfile builds use docker build in the uploaded context", () => {

@@ -58,7 +58,9 @@ else
   : "${HIVE_FROM:?}" "${HIVE_ANSIBLE_VENV:?}"
   # A container left by an interrupted build must not be reused: its state is unknown.
   docker rm -f "$container" >/dev/null 2>&1 || true
-  docker pull "$HIVE_FROM" >/dev/null
+  # As hive-builder did: a base image already on the server is used as it is (an offline site loads its
+  # base images there); only a missing one is pulled.
+  docker image inspect "$HIVE_FROM" >/dev/null 2>&1 || docker pull "$HIVE_FROM" >/dev/null
   run_args=(--name "$container" --hostname "image_$HIVE_SERVICE" "${env_args[@]}")
   [ -z "${HIVE_WORKDIR:-}" ] || run_args+=(--workdir "$HIVE_WORKDIR")
   if [ "${HIVE_STANDALONE:-0}" = 1 ]; then
