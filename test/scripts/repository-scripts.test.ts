@@ -93,6 +93,23 @@ test("zabbix: compose file and a 0600 .env with the database password, project u
   });
 });
 
+test("zabbix: a database volume left by a destroyed site keeps the password it was made with", () => {
+  const m = new Machine("debian13");
+  try {
+    const env = { HIVE_ZABBIX_COMPOSE: renderZabbixCompose(site) };
+    assert.equal(m.run("zabbix", env, { HIVE_ZABBIX_DB_PASSWORD: "first-secret" }).status, 0);
+    assert.ok(existsSync(join(m.state, "docker/volumes/zabbix_zabbix-db")));
+    assert.equal(m.run("zabbix", { ...env, HIVE_MODE: "down" }).status, 0);
+    const again = m.run("zabbix", env, { HIVE_ZABBIX_DB_PASSWORD: "second-secret" });
+    assert.equal(again.status, 0, again.stderr);
+    assert.equal(m.read("var/lib/hive/zabbix/.env"), "ZABBIX_DB_PASSWORD=first-secret\n");
+    assert.match(again.stdout, /the database volume zabbix_zabbix-db was made with the password in \/var\/lib\/hive\/zabbix\/.env: that one is kept/);
+    assert.ok(!again.stdout.includes("first-secret") && !again.stdout.includes("second-secret"));
+  } finally {
+    m.cleanup();
+  }
+});
+
 const zabbixHostsEnv = { HIVE_ZABBIX_URL: "http://127.0.0.1:10052/api_jsonrpc.php", HIVE_ZABBIX_HOSTS: renderZabbixHosts(site), HIVE_ZABBIX_TRIES: "2" };
 
 test("zabbix-hosts: groups and every server registered through the API", () => {

@@ -29,7 +29,16 @@ hive_read_secrets HIVE_ZABBIX_DB_PASSWORD
 changed=0
 hive_install_file "$dir/compose.yml" 0644 "$HIVE_ZABBIX_COMPOSE"
 if hive_wrote; then changed=1; fi
-hive_install_file "$dir/.env" 0600 "ZABBIX_DB_PASSWORD=$HIVE_ZABBIX_DB_PASSWORD"
-if hive_wrote; then changed=1; fi
+# MariaDB takes its passwords only when it initialises an empty data volume, and the volume outlives
+# a destroy of the site. A database that exists already keeps the password recorded beside it: a new
+# site on the same server (a new generated password) would otherwise be refused by its own database.
+if [ -f "$ROOT$dir/.env" ] && docker volume inspect zabbix_zabbix-db >/dev/null 2>&1; then
+  if ! grep -qxF "ZABBIX_DB_PASSWORD=$HIVE_ZABBIX_DB_PASSWORD" "$ROOT$dir/.env"; then
+    hive_log "the database volume zabbix_zabbix-db was made with the password in $dir/.env: that one is kept"
+  fi
+else
+  hive_install_file "$dir/.env" 0600 "ZABBIX_DB_PASSWORD=$HIVE_ZABBIX_DB_PASSWORD"
+  if hive_wrote; then changed=1; fi
+fi
 hive_compose_up zabbix "$dir/compose.yml" "$changed" zabbix-db zabbix-server zabbix-web
 hive_done

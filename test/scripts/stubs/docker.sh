@@ -75,6 +75,10 @@ case "$1 ${2:-}" in
       esac
     done
     ;;
+  "volume inspect")
+    log R
+    [ -f "$D/volumes/$3" ]
+    ;;
   compose\ -p)
     project="$3"
     file="$5"
@@ -88,6 +92,9 @@ case "$1 ${2:-}" in
       up)
         mutate
         while read -r svc; do touch "$D/compose/$project/$svc"; done < <(sed -n 's/^  \([a-z_-]*\):$/\1/p' "$file")
+        # The project's named volumes (top-level `volumes:`), which outlive `down`.
+        mkdir -p "$D/volumes"
+        while read -r vol; do touch "$D/volumes/${project}_$vol"; done < <(awk '/^volumes:/ { on = 1; next } /^[^ ]/ { on = 0 } on && /^  [a-z_-]+:/ { sub(/^  /, ""); sub(/:.*/, ""); print }' "$file")
         ;;
       down)
         mutate
