@@ -130,7 +130,11 @@ export function hostSteps(site: Site, host: Host, options: HostStepOptions = {})
     );
   }
   steps.push(
-    plan({ step: "zabbix-agent", kind: "zabbix-agent", host: on, env: {
+    plan({
+      step: "zabbix-agent",
+      kind: "zabbix-agent",
+      host: on,
+      env: {
         HIVE_ZABBIX_AGENT_CONF: renderZabbixAgentConf(site, host),
         ...(zabbixAgentSource(host) === "distribution" ? { HIVE_ZABBIX_AGENT_SOURCE: "distribution" } : {}),
       },

@@ -301,17 +301,22 @@ proxy_running() {
     [ -n "$(ss -Hltn src "$GATEWAY:$PROXY_PORT")" ]
 }
 
-stop_proxy() {
-  if [ ! -f "$PROXY_PID" ]; then
+# Stops the process of a pid file and waits up to SECONDS for it to end: stop_pid_file FILE SECONDS.
+stop_pid_file() {
+  local file=$1 seconds=$2 pid
+  if [ ! -f "$file" ]; then
     return
   fi
-  local pid
-  pid=$(cat "$PROXY_PID")
+  pid=$(cat "$file")
   kill "$pid" 2>/dev/null || true
-  for _ in $(seq 1 20); do
+  for _ in $(seq 1 "$seconds"); do
     kill -0 "$pid" 2>/dev/null || break
-    sleep 0.5
+    sleep 1
   done
+}
+
+stop_proxy() {
+  stop_pid_file "$PROXY_PID" 10
   rm -f "$PROXY_PID"
 }
 
@@ -424,15 +429,7 @@ cmd_down() {
     done
     dk network rm "$NETWORK" >/dev/null 2>&1 || true
   fi
-  if [ -f "$RUN/dockerd.pid" ]; then
-    local pid
-    pid=$(cat "$RUN/dockerd.pid")
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 30); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 1
-    done
-  fi
+  stop_pid_file "$RUN/dockerd.pid" 30
   # The nested dockerds leave mounts under the outer data root's container folders.
   awk -v run="$RUN/" -v data="$CACHE/docker/" \
     'index($2, run) == 1 || index($2, data) == 1 { print $2 }' /proc/mounts | sort -r |

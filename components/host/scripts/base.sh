@@ -25,7 +25,7 @@ family="$HIVE_OS"
 # Package sources first: everything below may download.
 if [ -n "${HIVE_ENVIRONMENT:-}" ]; then
   hive_block_in_file /etc/environment "hive environment" "$HIVE_ENVIRONMENT"
-elif [ -f "$ROOT/etc/environment" ] && grep -xF "# BEGIN hive environment" "$ROOT/etc/environment" >/dev/null; then
+else
   hive_remove_block /etc/environment "hive environment"
 fi
 hive_load_environment

@@ -131,16 +131,18 @@ hive_pkg() {
   fi
 }
 
-# apt's package lists are refreshed before an install when a step changed the sources (mark
-# apt-update, shared by every step of the server) or when there are none yet (a fresh server); an install
-# that fails on stale lists refreshes them and tries once more.
-hive_apt_update() {
-  hive_pkg update
-  rm -f "$ROOT/var/lib/hive/apt-update"
+# The package lists are refreshed before an install when a step changed the sources (mark
+# /var/lib/hive/sources-changed, shared by every step of the server: apt-get update, dnf makecache) or,
+# on apt, when there are none yet (a fresh server); an apt install that fails on stale lists refreshes
+# them and tries once more.
+HIVE_SOURCES_MARK="$ROOT/var/lib/hive/sources-changed"
+hive_refresh_lists() {
+  if [ "$HIVE_OS" = el ]; then hive_pkg makecache; else hive_pkg update; fi
+  rm -f "$HIVE_SOURCES_MARK"
 }
 hive_sources_changed() {
   mkdir -p "$ROOT/var/lib/hive"
-  touch "$ROOT/var/lib/hive/apt-update"
+  touch "$HIVE_SOURCES_MARK"
 }
 
 # Installs the packages that are not installed yet.
@@ -151,17 +153,14 @@ hive_pkg_install() {
   done
   [ "${#missing[@]}" -gt 0 ] || return 0
   if [ "$HIVE_OS" = el ]; then
-    if [ -e "$ROOT/var/lib/hive/apt-update" ]; then
-      hive_pkg makecache
-      rm -f "$ROOT/var/lib/hive/apt-update"
-    fi
+    if [ -e "$HIVE_SOURCES_MARK" ]; then hive_refresh_lists; fi
     hive_pkg install -y "${missing[@]}"
   else
     lists="$(find "$ROOT/var/lib/apt/lists" -maxdepth 1 -name '*_Packages*' 2>/dev/null | head -n 1 || true)"
-    if [ -z "$lists" ] || [ -e "$ROOT/var/lib/hive/apt-update" ]; then hive_apt_update; fi
+    if [ -z "$lists" ] || [ -e "$HIVE_SOURCES_MARK" ]; then hive_refresh_lists; fi
     if ! hive_pkg install -y "${missing[@]}"; then
       hive_log "install failed: refreshing the package lists and trying again"
-      hive_apt_update
+      hive_refresh_lists
       hive_pkg install -y "${missing[@]}"
     fi
   fi
@@ -213,9 +212,10 @@ hive_block_in_file() {
   hive_changed "updated block '$marker' in $1"
 }
 
-# Removes the block between `# BEGIN <marker>` and `# END <marker>` from ROOT+PATH.
+# Removes the block between `# BEGIN <marker>` and `# END <marker>` from ROOT+PATH, when it is there.
 hive_remove_block() {
   local path="$ROOT$1" marker="$2"
+  [ -f "$path" ] && grep -xF "# BEGIN $marker" "$path" >/dev/null || return 0
   awk -v b="# BEGIN $marker" -v e="# END $marker" '$0 == b { skip = 1; next } $0 == e { skip = 0; next } !skip' \
     "$path" >"$path.hive-new"
   mv -f "$path.hive-new" "$path"
