@@ -7,6 +7,7 @@ import { Machine, proveIdempotent, familyOf, ALL_OS, type OsFamily } from "./har
 import { threeHivesAndRepoSite } from "../helpers/host-site-fixture";
 import { componentPath } from "../../components/host/remote";
 import {
+  renderBackupDefaults,
   renderBackupService,
   renderBackupTimer,
   renderLogrotate,
@@ -118,9 +119,10 @@ test("zabbix-hosts: groups and every server registered through the API", () => {
     os: "el9",
     env: zabbixHostsEnv,
     secrets: { HIVE_ZABBIX_ADMIN_PASSWORD: "zabbix" },
-    expect: ["zabbix-api hostgroup.create", "zabbix-api host.create"],
+    expect: ["zabbix-api hostgroup.create", "zabbix-api host.delete", "zabbix-api host.create"],
     failAt: "zabbix-api host.create",
     check: (m) => {
+      // Zabbix's default host is gone; the site's servers are there.
       assert.deepEqual(readdirSync(join(m.state, "zabbix/hosts")).sort(), ["s-hive0.pdns", "s-hive1.pdns", "s-hive2.pdns", "s-hive3.pdns"]);
       assert.deepEqual(JSON.parse(m.readState("zabbix/hosts/s-hive3.pdns")), {
         host: "s-hive3.pdns",
@@ -167,10 +169,18 @@ test("backup-tools: tool, service and timer installed, timer enabled", () => {
   proveIdempotent({
     kind: "backup-tools",
     os: "el9",
-    env: { HIVE_BACKUP_TOOL: tool, HIVE_BACKUP_SERVICE: renderBackupService(site), HIVE_BACKUP_TIMER: renderBackupTimer() },
+    env: {
+      HIVE_BACKUP_TOOL: tool,
+      HIVE_BACKUP_DEFAULTS: renderBackupDefaults(site),
+      HIVE_BACKUP_SERVICE: renderBackupService(site),
+      HIVE_BACKUP_TIMER: renderBackupTimer(),
+    },
     expect: ["systemctl daemon-reload", "systemctl enable hive-backup.timer", "systemctl start hive-backup.timer"],
     failAt: "systemctl daemon-reload",
-    check: (m) => assert.equal(m.read("usr/local/bin/hive-backup.sh"), tool),
+    check: (m) => {
+      assert.equal(m.read("usr/local/bin/hive-backup.sh"), tool);
+      assert.equal(m.read("etc/default/hive-backup"), `${renderBackupDefaults(site)}\n`);
+    },
   });
 });
 
@@ -186,7 +196,10 @@ test("hive-backup.sh: backs up registry, Zabbix and hook targets with -latest li
   try {
     m.stateFile("docker/compose/registry/registry_server", "");
     m.stateFile("docker/compose/zabbix/zabbix-db", "");
-    m.file("var/lib/hive-backup.d/pdnsdb", 'backup_pdnsdb() { echo "pdns dump"; }\nrestore_pdnsdb() { cat > "$ROOT/restored-pdnsdb"; }\n');
+    m.file(
+      "var/lib/hive-backup.d/pdnsdb",
+      'backup_pdnsdb() { hive_backup_entry pdnsdb dump "" echo "pdns dump"; }\nrestore_pdnsdb() { hive_restore_entry pdnsdb dump bash -c \'cat > "$ROOT/restored-pdnsdb"\'; }\n',
+    );
     const r = backupTool(m, []);
     assert.equal(r.status, 0, r.stderr);
     const dir = join(m.root, "var/lib/hive/backup");
@@ -195,10 +208,10 @@ test("hive-backup.sh: backs up registry, Zabbix and hook targets with -latest li
     assert.deepEqual(files.filter((f) => f.includes("latest")), [
       "backup-hive-registry-latest.tar.gz",
       "backup-hive-zabbix-latest.sql.gz",
-      "backup-pdnsdb-latest.tar.gz",
+      "backup-pdnsdb-latest.dump",
     ]);
-    assert.match(readlinkSync(join(dir, "backup-pdnsdb-latest.tar.gz")), /^backup-pdnsdb-\d{14}\.tar\.gz$/);
-    assert.equal(readFileSync(join(dir, "backup-pdnsdb-latest.tar.gz"), "utf8"), "pdns dump\n");
+    assert.match(readlinkSync(join(dir, "backup-pdnsdb-latest.dump")), /^backup-pdnsdb-\d{14}\.dump$/);
+    assert.equal(readFileSync(join(dir, "backup-pdnsdb-latest.dump"), "utf8"), "pdns dump\n");
     assert.equal(spawnSync("gunzip", ["-c", join(dir, "backup-hive-zabbix-latest.sql.gz")], { encoding: "utf8" }).stdout, "dump of zabbix/zabbix-db\n");
 
     const restore = backupTool(m, ["-r", "-l", "pdnsdb,hive-zabbix"]);

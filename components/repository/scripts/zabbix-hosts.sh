@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Registers every server of the stage in Zabbix through its API (host groups "Hives" and
 # "Repository server", template "Linux by Zabbix agent", agent interface on the private IP, port 10050).
-# Servers already registered are left as they are.
+# Servers already registered are left as they are. Zabbix's own default host "Zabbix server" (an agent on
+# the Zabbix server's container that a site does not run) is deleted, as hive-builder did, unless a server
+# of the stage has that name.
 #
 # Environment:
 #   HIVE_ZABBIX_URL    API endpoint, e.g. http://127.0.0.1:10052/api_jsonrpc.php (required)
@@ -61,6 +63,15 @@ group_id Hives hives_group
 group_id "Repository server" repository_group
 template_id="$(jq -n --arg t "$template" '{filter: {host: [$t]}, output: ["templateid"]}' | api template.get | jq -r '.[0].templateid // empty')"
 [ -n "$template_id" ] || hive_die "Zabbix has no template \"$template\""
+
+default_host="Zabbix server"
+if ! grep -q "^$default_host " <<<"$HIVE_ZABBIX_HOSTS"; then
+  default_id="$(jq -n --arg h "$default_host" '{filter: {host: [$h]}, output: ["hostid"]}' | api host.get | jq -r '.[0].hostid // empty')"
+  if [ -n "$default_id" ]; then
+    jq -n --arg id "$default_id" '[$id]' | api host.delete >/dev/null
+    hive_changed "deleted Zabbix's default host \"$default_host\""
+  fi
+fi
 
 while read -r name ip roles; do
   [ -n "$name" ] || continue

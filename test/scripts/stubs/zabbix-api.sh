@@ -4,7 +4,11 @@
 set -euo pipefail
 S="${STUB_STATE:?}"
 Z="$S/zabbix"
-mkdir -p "$Z/groups" "$Z/hosts"
+if [ ! -d "$Z/hosts" ]; then
+  # A new Zabbix has its own default host.
+  mkdir -p "$Z/groups" "$Z/hosts"
+  echo '{"host": "Zabbix server"}' >"$Z/hosts/Zabbix server"
+fi
 request="$(cat)"
 method="$(jq -r .method <<<"$request")"
 params="$(jq -c .params <<<"$request")"
@@ -45,12 +49,19 @@ case "$method" in
     ;;
   host.get)
     log R
-    if [ -f "$Z/hosts/$(jq -r '.filter.host[0]' <<<"$params")" ]; then result '[{"hostid": "1"}]'; else result '[]'; fi
+    # A host's id is its name here.
+    host="$(jq -r '.filter.host[0]' <<<"$params")"
+    if [ -f "$Z/hosts/$host" ]; then jq -cn --arg h "$host" '{jsonrpc: "2.0", result: [{hostid: $h}], id: 1}'; else result '[]'; fi
     ;;
   host.create)
     log M
     jq -c . <<<"$params" >"$Z/hosts/$(jq -r .host <<<"$params")"
     result '{"hostids": ["1"]}'
+    ;;
+  host.delete)
+    log M
+    jq -r '.[]' <<<"$params" | while read -r host; do rm "$Z/hosts/$host"; done
+    result '{"hostids": []}'
     ;;
   *) echo "zabbix stub: no method $method" >&2 && exit 2 ;;
 esac
