@@ -40,7 +40,10 @@ export function startWorker(
       else if (message.type === "output") handlers.onOutput?.(message.line);
       else if (message.type === "result") result = message.result;
     });
-    child.on("error", () => undefined);
+    // A worker that could not be spawned (EMFILE, EAGAIN…) never exits: its error ends the run.
+    child.on("error", (err) => {
+      if (child.pid === undefined) resolve({ status: "failed", error: `the worker could not be started: ${err.message}` });
+    });
     child.on("exit", (code, signal) => {
       for (const t of timers) clearTimeout(t);
       resolve(
@@ -52,7 +55,8 @@ export function startWorker(
     });
   });
   const message: ToWorker = { type: "start", ...start };
-  child.send(message);
+  // Without a process there is no channel; the error event above reports why.
+  if (child.pid !== undefined) child.send(message);
   return {
     pid: child.pid,
     result: done,

@@ -36,6 +36,30 @@ export function lineSplitter(emit: (line: string) => void): { push(chunk: string
   };
 }
 
+/**
+ * The Automation API subscribes to `abort` only when it starts the CLI, and so misses an abort that
+ * came earlier (the update would then run to its end). This view of the signal calls a listener
+ * that subscribes after the abort at once.
+ */
+export function lateAbortSignal(signal: AbortSignal): AbortSignal {
+  return new Proxy(signal, {
+    get(target, prop) {
+      if (prop === "addEventListener") {
+        return (type: string, listener: EventListenerOrEventListenerObject, options?: AddEventListenerOptions | boolean) => {
+          if (type === "abort" && target.aborted) {
+            const event = new Event("abort");
+            queueMicrotask(() => (typeof listener === "function" ? listener.call(target, event) : listener.handleEvent(event)));
+            return;
+          }
+          target.addEventListener(type, listener, options);
+        };
+      }
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
 export class LocalStackRunner implements StackRunner {
   private readonly workDir: string;
   private readonly envVars: Record<string, string>;
@@ -77,7 +101,7 @@ export class LocalStackRunner implements StackRunner {
         onEvent: opts.onEvent as ((e: object) => void) | undefined,
         target: opts.targets,
         message: opts.message,
-        signal: opts.signal,
+        signal: opts.signal && lateAbortSignal(opts.signal),
       },
     };
   }

@@ -21,6 +21,8 @@ export async function runOperation(
   let redact = createRedactor([]);
   try {
     redact = createRedactor(await runner.secretValues(stage));
+    // A cancel that came before the operation started stops it from starting at all.
+    if (opts.signal?.aborted) return { status: "cancelled", error: "update cancelled" };
     const result = await runner[operation](stage, {
       ...opts,
       onEvent: (event) => opts.onEvent?.(redact(event)),

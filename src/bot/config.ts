@@ -28,6 +28,8 @@ const schema = z
     approvalStages: z.array(stageName).default(["production"]),
     approvalTtlSeconds: z.number().positive().default(3600),
     shutdownTimeoutSeconds: z.number().nonnegative().default(600),
+    statusCacheSeconds: z.number().nonnegative().default(5),
+    secretEnv: z.array(z.string()).default([]),
     dataDir: z.string().default(".hive-bot"),
     auditLog: z.string().optional(),
     workDir: z.string().optional(),
@@ -63,6 +65,10 @@ export interface BotConfig {
   approvalStages: string[];
   approvalTtlMs: number;
   shutdownTimeoutMs: number;
+  /** How long GET /stacks/:stage reuses a stage's outputs and backend lock. */
+  statusCacheMs: number;
+  /** Environment variables whose values are secrets besides those named like secrets. */
+  secretEnv: string[];
   /** Absolute paths. */
   dataDir: string;
   auditLog: string;
@@ -92,6 +98,8 @@ export function parseConfig(data: unknown, baseDir: string, source = "config"): 
     approvalStages: c.approvalStages,
     approvalTtlMs: c.approvalTtlSeconds * 1000,
     shutdownTimeoutMs: c.shutdownTimeoutSeconds * 1000,
+    statusCacheMs: c.statusCacheSeconds * 1000,
+    secretEnv: c.secretEnv,
     dataDir,
     auditLog: path.resolve(dataDir, c.auditLog ?? "audit.jsonl"),
     workDir: c.workDir && path.resolve(baseDir, c.workDir),

@@ -17,7 +17,7 @@ test("parseHash accepts sha256 (prefixed or bare) and scrypt, and explains anyth
   assert.equal(parseHash(`scrypt:1000:8:1:${"ab".repeat(16)}:${"cd".repeat(32)}`), "scrypt N must be a power of two");
   assert.equal(
     parseHash("md5:abc"),
-    "expected sha256:<64 hex digits> or scrypt:<N>:<r>:<p>:<salt hex>:<hash hex> (see `hive bot hash-token`)",
+    "expected sha256:<64 hex digits> or scrypt:<N>:<r>:<p>:<salt hex>:<hash hex>[:<hint hex>] (see `hive bot hash-token`)",
   );
 });
 

@@ -17,6 +17,8 @@ test("defaults: loopback, three stages, production needs approval for an hour, p
     approvalStages: ["production"],
     approvalTtlMs: 3600_000,
     shutdownTimeoutMs: 600_000,
+    statusCacheMs: 5000,
+    secretEnv: [],
     dataDir: "/etc/hive/.hive-bot",
     auditLog: "/etc/hive/.hive-bot/audit.jsonl",
     workDir: undefined,
@@ -44,7 +46,7 @@ test("errors name the attribute path and what is allowed", () => {
         err.message,
         [
           "bot.yml: invalid bot configuration",
-          "  tokens.1.hash: expected sha256:<64 hex digits> or scrypt:<N>:<r>:<p>:<salt hex>:<hash hex> (see `hive bot hash-token`)",
+          "  tokens.1.hash: expected sha256:<64 hex digits> or scrypt:<N>:<r>:<p>:<salt hex>:<hash hex>[:<hint hex>] (see `hive bot hash-token`)",
           '  tokens.1.actions.0: Invalid option: expected one of "preview"|"up"|"refresh"|"destroy"|"approve"|"admin"',
           '  (top): Unrecognized key: "colour"',
         ].join("\n"),

@@ -43,7 +43,13 @@ export interface TestBot {
 }
 
 export async function startTestBot(
-  opts: { runner?: ScriptedRunnerOptions; now?: () => number; executor?: (runner: ScriptedStackRunner, dir: string) => Executor; config?: Record<string, unknown> } = {},
+  opts: {
+    runner?: ScriptedRunnerOptions;
+    now?: () => number;
+    executor?: (runner: ScriptedStackRunner, dir: string) => Executor;
+    config?: Record<string, unknown>;
+    env?: NodeJS.ProcessEnv;
+  } = {},
 ): Promise<TestBot> {
   const dir = mkdtempSync(path.join(tmpdir(), "hive-bot-"));
   const config = parseConfig(
@@ -68,8 +74,9 @@ export async function startTestBot(
     executor: opts.executor ? opts.executor(runner, dir) : new InProcessExecutor(runner),
     stacks: runner,
     log: (level, msg, fields) => logs.push(JSON.stringify({ level, msg, ...fields })),
-    env: { SLACK_SIGNING_SECRET: SLACK_SECRET },
+    env: { SLACK_SIGNING_SECRET: SLACK_SECRET, ...opts.env },
     now: opts.now,
+    guardProcess: false,
   });
   const auditText = () => readFileSync(config.auditLog, "utf8");
   return {

@@ -293,7 +293,8 @@ test("shutdown waits for running updates, then cancels them; new runs get 503 me
   const runId = (await request(t.url, "POST", "/stacks/staging/up", { token: alice })).json.runId as string;
   const closing = t.bot.close(200);
   assert.equal(t.bot.service.isClosing(), true);
-  assert.equal(t.bot.service.startRun({ name: "alice", hash: "", stages: ["*"], actions: ["preview"] }, "staging", "preview", {}).status, 503);
+  const late = await t.bot.service.startRun({ name: "alice", hash: "", stages: ["*"], actions: ["preview"] }, "staging", "preview", {}, () => undefined);
+  assert.equal(late.status, 503);
   await closing;
   const result = t.auditLines().find((r) => r.kind === "result");
   assert.deepEqual([result?.runId, result?.status], [runId, "cancelled"]);
