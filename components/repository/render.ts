@@ -187,9 +187,11 @@ export function renderLogrotate(): string {
   ].join("\n");
 }
 
-/** `hive-backup.service`: one run of the backup tool. */
+/**
+ * `hive-backup.service`: one run of the backup tool (its settings are in /etc/default/hive-backup), from the
+ * admin user's home as hive-builder ran it.
+ */
 export function renderBackupService(site: Site): string {
-  const keep = stringVar(site.vars, "registry_backup_cleanup_days_before") ?? "3";
   return [
     "[Unit]",
     "Description=hive nightly backup (registry, Zabbix database, services)",
@@ -197,8 +199,28 @@ export function renderBackupService(site: Site): string {
     "",
     "[Service]",
     "Type=oneshot",
-    `Environment=HIVE_BACKUP_KEEP_DAYS=${keep}`,
+    `WorkingDirectory=/home/${site.adminUser}`,
     "ExecStart=/usr/local/bin/hive-backup.sh",
+  ].join("\n");
+}
+
+function keepDays(site: Site, name: string): string {
+  const v = stringVar(site.vars, name) ?? "3";
+  if (!/^\d+$/.test(v.trim())) throw new Error(`${name}: must be a number of days, but is ${JSON.stringify(v)}`);
+  return v.trim();
+}
+
+/**
+ * `/etc/default/hive-backup`, read by hive-backup.sh: backups go to the admin user's `~/backup` as with
+ * hive-builder (so a site it built keeps its backups and `-r` finds them), and the built-in backups expire
+ * after hive-builder's `registry_backup_cleanup_days_before` / `zabbix_backup_cleanup_days_before` (default 3).
+ */
+export function renderBackupDefaults(site: Site): string {
+  return [
+    "# Settings of hive-backup.sh, written by hive.",
+    `HIVE_BACKUP_DIR=/home/${site.adminUser}/backup`,
+    `HIVE_REGISTRY_KEEP_DAYS=${keepDays(site, "registry_backup_cleanup_days_before")}`,
+    `HIVE_ZABBIX_KEEP_DAYS=${keepDays(site, "zabbix_backup_cleanup_days_before")}`,
   ].join("\n");
 }
 

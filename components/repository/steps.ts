@@ -3,6 +3,7 @@ import type { Site } from "../../src/inventory/model";
 import { plan, type StepPlan } from "../host/steps";
 import { repositoryHost } from "../host/render";
 import {
+  renderBackupDefaults,
   renderBackupService,
   renderBackupTimer,
   renderLogrotate,
@@ -69,7 +70,12 @@ export function repositorySteps(site: Site, options: RepositoryStepOptions): Ste
       step: "backup-tools",
       kind: "backup-tools",
       host: on,
-      env: { HIVE_BACKUP_TOOL: options.backupTool, HIVE_BACKUP_SERVICE: renderBackupService(site), HIVE_BACKUP_TIMER: renderBackupTimer() },
+      env: {
+        HIVE_BACKUP_TOOL: options.backupTool,
+        HIVE_BACKUP_DEFAULTS: renderBackupDefaults(site),
+        HIVE_BACKUP_SERVICE: renderBackupService(site),
+        HIVE_BACKUP_TIMER: renderBackupTimer(),
+      },
       after: ["registry", "zabbix"],
     }),
     // After docker like every repository step (the component waits for the whole host setup).

@@ -1,54 +1,102 @@
 // Files a service puts on the repository server: its backup functions and its log error-monitoring rules.
-import type { BackupScript, Service, Site } from "../../src/inventory/model";
+import type { BackupScript, Service, Site, Text } from "../../src/inventory/model";
 import { shellQuote } from "./remote-script";
 import { rainerString } from "../shell";
 
 export const BACKUP_DIR = "/var/lib/hive-backup.d";
 export const RSYSLOG_SERVICES_DIR = "/etc/rsyslog-services.d";
 
-function backupSteps(svc: string, b: BackupScript): { backup: string[]; restore: string[] } {
-  const exec = `hive_service_exec ${shellQuote(svc)}`;
-  const file = `"$work"/${shellQuote(`${b.name}.${b.directory !== null ? "tar.gz" : (b.ext ?? "dump")}`)}`;
-  const backup = b.batchScripts.map((cmd) => `${exec} sh -c ${shellQuote(cmd)}`);
+/** Where the values of the secrets a service's backup commands use are kept (root only), one file per secret. */
+export const BACKUP_SECRETS_DIR = `${BACKUP_DIR}/.secrets`;
+
+/**
+ * One shell word for a text that may hold secrets: plain parts single-quoted, each secret read on the repository
+ * server when the backup runs (`"$(hive_secret <service> <name>)"`), so the file holds no secret and no
+ * placeholder.
+ */
+function shellWord(service: string, t: Text): string {
+  if (typeof t === "string") return shellQuote(t);
+  const words = t.parts.filter((p) => p !== "").map((p) => (typeof p === "string" ? shellQuote(p) : `"$(hive_secret ${shellQuote(service)} ${shellQuote(p.secret)})"`));
+  return words.length > 0 ? words.join("") : "''";
+}
+
+/** The names of the secrets the backup entries of a service use, sorted. */
+export function backupSecretNames(service: Service): string[] {
+  const names = new Set<string>();
+  const visit = (t: Text | null) => {
+    if (t !== null && typeof t !== "string") for (const p of t.parts) if (typeof p !== "string") names.add(p.secret);
+  };
+  for (const b of service.backupScripts) {
+    [b.directory, b.backupCommand, b.backupFile, b.restoreCommand, b.restoreFile, ...b.batchScripts].forEach(visit);
+  }
+  return [...names].sort();
+}
+
+/** hive-builder's file extension: `ext`, else tar.gz (for command backups too). */
+export function backupExt(b: BackupScript): string {
+  return b.ext ?? "tar.gz";
+}
+
+function entryLines(svc: string, b: BackupScript): { backup: string[]; restore: string[] } {
+  const q = shellQuote;
+  const word = (t: Text) => shellWord(svc, t);
+  const exec = `hive_service_exec ${q(svc)}`;
+  const head = `${q(b.name)} ${q(backupExt(b))}`;
+  const backup = b.batchScripts.map(
+    (cmd) => `${exec} sh -c ${word(cmd)} </dev/null 1>&2 || hive_backup_failed ${q(`${svc}: batch script of ${b.name} failed`)}`,
+  );
   const restore: string[] = [];
+  const days = b.cleanupDaysBefore === null ? "''" : q(String(b.cleanupDaysBefore));
   if (b.directory !== null) {
-    const dir = shellQuote(b.directory);
-    backup.push(`${exec} sh -c ${shellQuote(`cd ${dir} && tar czf - $(find . -maxdepth 1 -not -name .)`)} >${file}`);
-    restore.push(`${exec} sh -c ${shellQuote(`cd ${dir} && find . -mindepth 1 -maxdepth 1 -exec rm -rf {} + && tar xzf -`)} <${file}`);
-  } else {
-    const produce = [b.backupCommand, b.backupFile !== null ? `cat ${shellQuote(b.backupFile)}` : null].filter((x): x is string => x !== null);
-    backup.push(`${exec} sh -c ${shellQuote(produce.join(" >/dev/null && "))} >${file}`);
-    if (b.restoreFile !== null) restore.push(`${exec} sh -c ${shellQuote(`cat > ${shellQuote(b.restoreFile)}`)} <${file}`);
-    if (b.restoreCommand !== null) {
-      restore.push(`${exec} sh -c ${shellQuote(b.restoreCommand)} <${b.restoreFile !== null ? "/dev/null" : file}`);
+    backup.push(`hive_backup_entry ${head} ${days} ${exec} sh -c 'cd "$1" && tar czf - .' sh ${word(b.directory)}`);
+    restore.push(
+      `hive_restore_archive ${head} ${exec} sh -c 'cd "$1" && find . -mindepth 1 -maxdepth 1 -exec rm -rf {} \\; && tar xzf -' sh ${word(b.directory)}`,
+    );
+  } else if (b.backupCommand !== null) {
+    backup.push(
+      b.backupFile === null
+        ? `hive_backup_entry ${head} ${days} ${exec} sh -c ${word(b.backupCommand)}`
+        : `hive_backup_entry ${head} ${days} hive_run_then_cat ${q(svc)} ${word(b.backupCommand)} ${word(b.backupFile)}`,
+    );
+    if (b.restoreCommand !== null && b.restoreFile !== null) {
+      restore.push(`hive_restore_entry ${head} hive_copy_then_run ${q(svc)} ${word(b.restoreFile)} ${word(b.restoreCommand)}`);
+    } else if (b.restoreCommand !== null) {
+      restore.push(`hive_restore_entry ${head} ${exec} sh -c ${word(b.restoreCommand)}`);
+    } else if (b.restoreFile !== null) {
+      restore.push(`hive_restore_entry ${head} ${exec} sh -c 'cat > "$1"' sh ${word(b.restoreFile)}`);
+    } else {
+      restore.push(`hive_backup_failed ${q(`${svc}: ${b.name} has no restore_command or restore_file; restore backup-${b.name}-latest.${backupExt(b)} by hand`)}`);
     }
   }
   return { backup, restore };
 }
 
-/** Joins steps with `&&` (the backup tool calls the functions in an `if`, where `set -e` does not apply). */
-function chain(steps: readonly string[]): string[] {
-  return steps.map((l, i) => `    ${l}${i < steps.length - 1 ? " &&" : ""}`);
-}
-
 /**
- * `/var/lib/hive-backup.d/<service>`, sourced by the repository's hive-backup.sh: `backup_<service>` writes one
- * tar.gz to standard output holding one file per backup_scripts entry, `restore_<service>` reads it back. The
- * backup tool names, links and expires the files (its keep-days setting; per-entry `cleanup_days_before` is not
- * applied separately). Commands run inside a running task of the service, found through the first hive's swarm
- * API. Null when the service has no backup_scripts.
+ * `/var/lib/hive-backup.d/<service>`, sourced by the repository's hive-backup.sh, with hive-builder's semantics:
+ * `backup_<service>` runs each entry's batch_scripts, then writes `backup-<entry name>-<time>.<ext>` (ext default
+ * tar.gz) through hive_backup_entry: the standard output of backup_command; or, with backup_file, backup_command
+ * run for its effect and then that file's content; or a tar.gz of `directory`'s content. An entry with
+ * cleanup_days_before expires its older files. `restore_<service>` feeds each entry's latest file to
+ * restore_command; with restore_file the file is copied there first and restore_command then runs; a directory
+ * is emptied and unpacked. Commands run in a running task of the service, found through the first hive's swarm
+ * API. Secrets are read on the server (see BACKUP_SECRETS_DIR). Null when the service has no backup_scripts.
  */
 export function renderBackupScript(service: Service, site: Site): string | null {
   if (service.backupScripts.length === 0) return null;
+  const svc = service.name;
+  const q = shellQuote;
   const backups: string[] = [];
   const restores: string[] = [];
   for (const b of service.backupScripts) {
-    const steps = backupSteps(service.name, b);
-    backups.push(...steps.backup);
-    restores.push(...steps.restore);
+    const lines = entryLines(svc, b);
+    backups.push(...lines.backup);
+    restores.push(...lines.restore);
   }
+  const secrets = backupSecretNames(service);
+  const ready = secrets.length > 0 ? [`  hive_secrets_ready ${q(svc)} ${secrets.map(q).join(" ")} || return 1`] : [];
   const lines = [
-    `# Backup and restore of service ${service.name}, written by hive. Sourced by hive-backup.sh.`,
+    `# Backup and restore of service ${svc}, written by hive. Sourced by hive-backup.sh, which defines`,
+    "# hive_backup_entry, hive_restore_entry, hive_restore_archive and hive_backup_failed.",
     "# Single-quoted commands run inside the service's container, so their $ must not expand here.",
     "# shellcheck shell=bash disable=SC2016",
     "hive_service_exec() {",
@@ -60,25 +108,31 @@ export function renderBackupScript(service: Service, site: Site): string | null 
     `  node="\${task#*@}.${site.name}"`,
     '  docker -H "tcp://$node:2376" --tlsverify exec -i "${task%@*}" "$@"',
     "}",
-    "",
-    `backup_${service.name}() {`,
-    "  local work rc=0",
-    '  work="$(mktemp -d)"',
-    "  {",
-    ...chain([...backups, 'tar czf - -C "$work" .']),
-    "  } || rc=$?",
-    '  rm -rf "$work"',
-    '  return "$rc"',
+    "hive_run_then_cat() {",
+    '  hive_service_exec "$1" sh -c "$2" </dev/null 1>&2 && hive_service_exec "$1" cat -- "$3" </dev/null',
+    "}",
+    "hive_copy_then_run() {",
+    `  hive_service_exec "$1" sh -c 'cat > "$1"' sh "$2" && hive_service_exec "$1" sh -c "$3" </dev/null`,
+    "}",
+    "hive_secret() {",
+    `  cat "\${ROOT:-}${BACKUP_SECRETS_DIR}/$1/$2"`,
+    "}",
+    "hive_secrets_ready() {",
+    '  local svc="$1" name',
+    "  shift",
+    '  for name in "$@"; do',
+    `    [ -r "\${ROOT:-}${BACKUP_SECRETS_DIR}/$svc/$name" ] || { echo "secret $name of $svc is not on this server" >&2; return 1; }`,
+    "  done",
     "}",
     "",
-    `restore_${service.name}() {`,
-    "  local work rc=0",
-    '  work="$(mktemp -d)"',
-    "  {",
-    ...chain(['tar xzf - -C "$work"', ...restores]),
-    "  } || rc=$?",
-    '  rm -rf "$work"',
-    '  return "$rc"',
+    `backup_${svc}() {`,
+    ...ready,
+    ...backups.map((l) => `  ${l}`),
+    "}",
+    "",
+    `restore_${svc}() {`,
+    ...ready,
+    ...restores.map((l) => `  ${l}`),
     "}",
   ];
   return lines.join("\n") + "\n";

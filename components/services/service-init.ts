@@ -54,18 +54,22 @@ export class ServiceInit extends pulumi.ComponentResource {
 export interface RepositoryFileArgs {
   readonly connection: pulumi.Input<HostConnection>;
   readonly path: string;
-  readonly content: string;
+  /** The file's text, in the command (plain). Exactly one of content and secretContent. */
+  readonly content?: string;
+  /** The file's text when it is a secret: sent on the command's stdin, never in its text. */
+  readonly secretContent?: pulumi.Input<string>;
   readonly mode?: string;
   readonly restartUnit?: string;
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
-/** Command texts of install-file.sh for one file. Pure. */
-export function installFileCommands(a: { path: string; content: string; mode?: string; restartUnit?: string }): { create: string; delete: string } {
+/** Command texts of install-file.sh for one file; without `content` the file's text is read from stdin. Pure. */
+export function installFileCommands(a: { path: string; content?: string; mode?: string; restartUnit?: string }): { create: string; delete: string } {
   const script = readScript("services", "install-file.sh");
   const common = { HIVE_FILE_PATH: a.path, ...(a.restartUnit ? { HIVE_RESTART_UNIT: a.restartUnit } : {}) };
+  const content: Record<string, string> = a.content !== undefined ? { HIVE_FILE_CONTENT: a.content } : { HIVE_FILE_FROM_STDIN: "1" };
   return {
-    create: remoteScript(script, { ...common, HIVE_FILE_CONTENT: a.content, HIVE_FILE_MODE: a.mode ?? "0644" }, { sudo: true }),
+    create: remoteScript(script, { ...common, ...content, HIVE_FILE_MODE: a.mode ?? "0644" }, { sudo: true }),
     delete: remoteScript(script, { ...common, HIVE_ACTION: "delete" }, { sudo: true }),
   };
 }
@@ -77,7 +81,13 @@ export class RepositoryFile extends pulumi.ComponentResource {
     const texts = installFileCommands(args);
     new command.remote.Command(
       `${name}-install`,
-      { connection: args.connection, create: texts.create, update: texts.create, delete: texts.delete },
+      {
+        connection: args.connection,
+        create: texts.create,
+        update: texts.create,
+        delete: texts.delete,
+        ...(args.secretContent !== undefined ? { stdin: pulumi.secret(args.secretContent) } : {}),
+      },
       // Replacing (a changed connection) must not end with the old command's delete removing the new file.
       { parent: this, dependsOn: args.dependsOn, deleteBeforeReplace: true },
     );

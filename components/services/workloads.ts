@@ -11,7 +11,7 @@ import { resolveRoles, type RoleDir } from "../images/image-hash";
 import { DrbdVolume, DriverVolume, nfsVolumeError } from "../volumes/volumes";
 import { AllocationLedger } from "./ledger";
 import type { HostConnection } from "./remote-script";
-import { BACKUP_DIR, renderBackupScript, renderMonitorRules, RSYSLOG_SERVICES_DIR } from "./repository-files";
+import { BACKUP_DIR, BACKUP_SECRETS_DIR, backupSecretNames, renderBackupScript, renderMonitorRules, RSYSLOG_SERVICES_DIR } from "./repository-files";
 import { extRepositories } from "./service-args";
 import { RepositoryFile, ServiceInit } from "./service-init";
 import { SwarmService } from "./swarm-service";
@@ -181,6 +181,16 @@ export class Workloads extends pulumi.ComponentResource {
           { connection: args.repository, path: `${BACKUP_DIR}/${s.name}`, content: backup, dependsOn: after },
           child,
         );
+        // The values of the secrets its commands use, read by the backup functions on the server.
+        for (const secret of backupSecretNames(s)) {
+          const value = args.secrets[secret];
+          if (value === undefined) throw new pulumi.ResourceError(`service ${s.name}: backup secret "${secret}" is not among the site's secrets`, this);
+          new RepositoryFile(
+            `${name}-backup-${s.name}-secret-${secret}`,
+            { connection: args.repository, path: `${BACKUP_SECRETS_DIR}/${s.name}/${secret}`, secretContent: value, mode: "0600", dependsOn: after },
+            child,
+          );
+        }
       }
       const rules = renderMonitorRules(s);
       if (rules !== null) {

@@ -437,6 +437,22 @@ function load(opts: LoadOptions): Site {
     }
   }
 
+  // Backup entries name the backup files (backup-<name>-…), so they must be distinct across the stage.
+  const backupOwner = new Map<string, string>();
+  for (const s of services) {
+    s.backupScripts.forEach((b, i) => {
+      const pos = serviceFileOf.get(s.name)!.keyPos(["services", s.name, "backup_scripts", i, "name"]);
+      const where = `services.${s.name}.backup_scripts[${i}].name`;
+      if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(b.name)) {
+        problems.add(pos, `${where}: "${b.name}" must be letters, digits, ".", "_" and "-" (it names the backup files)`);
+      } else if (b.name === "hive-registry" || b.name === "hive-zabbix") {
+        problems.add(pos, `${where}: "${b.name}" is the name of hive's own backup`);
+      } else if (backupOwner.has(b.name)) {
+        problems.add(pos, `${where}: "${b.name}" is already the name of a backup of service ${backupOwner.get(b.name)}; backup files would mix`);
+      } else backupOwner.set(b.name, s.name);
+    });
+  }
+
   // 7. Volumes.
   const volumeMap = new Map<string, { first: VolumeUse; def: VolumeUse | null; services: Set<string> }>();
   for (const u of uses) {

@@ -157,16 +157,20 @@ export interface ServiceImage {
   readonly build: ImageBuild | null;
 }
 
+/** Text that may hold secrets: a plain string, or a SecretString when a `lookup('password', …)` is in it. */
+export type Text = string | SecretString;
+
+/** One entry of `backup_scripts`; `name` and `ext` make file names, so they are plain. */
 export interface BackupScript {
   readonly name: string;
-  readonly directory: string | null;
-  readonly backupCommand: string | null;
-  readonly backupFile: string | null;
-  readonly restoreCommand: string | null;
-  readonly restoreFile: string | null;
+  readonly directory: Text | null;
+  readonly backupCommand: Text | null;
+  readonly backupFile: Text | null;
+  readonly restoreCommand: Text | null;
+  readonly restoreFile: Text | null;
   readonly ext: string | null;
   readonly cleanupDaysBefore: number | null;
-  readonly batchScripts: readonly string[];
+  readonly batchScripts: readonly Text[];
 }
 
 export interface Service {

@@ -1,5 +1,6 @@
 // Service definitions (validated and evaluated) → services, volume uses and port requests.
 import type {
+  Text,
   BackupScript,
   DrbdSpec,
   ImageBuild,
@@ -235,16 +236,20 @@ export function deriveService(
     } else if (b.directory === undefined && b.backup_command === undefined) {
       report(["backup_scripts", i], `services.${name}.backup_scripts[${i}]: either directory or backup_command must be specified`);
     }
+    for (const key of ["name", "ext"] as const) {
+      if (hasSecret(b[key])) report(["backup_scripts", i, key], `services.${name}.backup_scripts[${i}].${key}: cannot hold a secret (it names the backup files)`);
+    }
+    const text = (v: string | undefined): Text | null => (v === undefined ? null : (toValue(v) as Text));
     return {
       name: b.name,
-      directory: b.directory ?? null,
-      backupCommand: b.backup_command ?? null,
-      backupFile: b.backup_file ?? null,
-      restoreCommand: b.restore_command ?? null,
-      restoreFile: b.restore_file ?? null,
+      directory: text(b.directory),
+      backupCommand: text(b.backup_command),
+      backupFile: text(b.backup_file),
+      restoreCommand: text(b.restore_command),
+      restoreFile: text(b.restore_file),
       ext: b.ext ?? null,
       cleanupDaysBefore: b.cleanup_days_before ?? null,
-      batchScripts: b.batch_scripts ?? [],
+      batchScripts: (b.batch_scripts ?? []).map((x) => toValue(x) as Text),
     };
   });
 

@@ -1,7 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { renderBackupScript, renderMonitorRules } from "../../components/services/repository-files";
 import { everyAttributeService, stagingSite } from "../helpers/services-site-fixture";
@@ -29,39 +28,16 @@ test("error monitoring rules", () => {
   assert.equal(renderMonitorRules(certbot), null);
 });
 
-test("backup_<svc> streams one archive of every entry from the running task; restore_<svc> feeds it back", () => {
+test("install-file.sh takes a secret content on stdin and writes it readable by root only", () => {
   const se = newScriptEnv();
-  writeFileSync(join(se.state, "service-ps"), "certbot.1.abc@s-hive2\n");
-  writeFileSync(join(se.root, "certbot"), renderBackupScript(certbot, site)!);
-  const run = (fn: string) =>
-    spawnSync("bash", ["-c", `set -euo pipefail; cd "$ROOT"; . ./certbot; ${fn}`], {
-      env: { PATH: `${join(__dirname, "../images/stubs")}:/usr/bin:/bin`, ROOT: se.root, STUB_STATE: se.state, STUB_LOG: se.log },
-      encoding: "utf8",
-    });
-  const b = run('if backup_certbot >backup.tar.gz; then echo ok; fi');
-  assert.equal(b.status, 0, b.stderr);
-  assert.equal(b.stdout, "ok\n");
-  const list = spawnSync("tar", ["tzf", join(se.root, "backup.tar.gz")], { encoding: "utf8" });
-  assert.deepEqual(list.stdout.trim().split("\n").sort(), ["./", "./certificates.tar.gz"]);
-  const inner = spawnSync("tar", ["xzf", join(se.root, "backup.tar.gz"), "-O", "./certificates.tar.gz"], { encoding: "utf8" });
-  assert.equal(inner.stdout, "output of: cd '/etc/letsencrypt' && tar czf - $(find . -maxdepth 1 -not -name .)\n");
-  const calls = readFileSync(se.log, "utf8").trim().split("\n");
-  assert.ok(calls[calls.length - 1].startsWith("docker -H tcp://s-hive2.pdns:2376 --tlsverify exec -i certbot.1.abc sh -c "), calls.join("\n"));
-  const r = run("restore_certbot <backup.tar.gz");
-  assert.equal(r.status, 0, r.stderr);
-  assert.equal(readFileSync(join(se.state, "exec-stdin"), "utf8"), inner.stdout);
-});
-
-test("a failing step makes backup_<svc> fail even when called in an if (no set -e there)", () => {
-  const se = newScriptEnv();
-  writeFileSync(join(se.root, "certbot"), renderBackupScript(certbot, site)!);
-  const b = spawnSync("bash", ["-c", '. ./certbot; if backup_certbot >/dev/null; then echo ok; else echo failed; fi'], {
-    cwd: se.root,
-    env: { PATH: `${join(__dirname, "../images/stubs")}:/usr/bin:/bin`, STUB_STATE: se.state, STUB_LOG: se.log },
-    encoding: "utf8",
-  });
-  assert.equal(b.stdout, "failed\n");
-  assert.match(b.stderr, /no running task of certbot/);
+  const script = join(__dirname, "../../components/services/scripts/install-file.sh");
+  const env = { HIVE_FILE_PATH: "/var/lib/hive-backup.d/.secrets/db/pw", HIVE_FILE_FROM_STDIN: "1", HIVE_FILE_MODE: "0600" };
+  const first = runScript(script, se, env, { stdin: "s3cret\n" });
+  assert.equal(first.status, 0, first.stderr);
+  const path = join(se.root, "var/lib/hive-backup.d/.secrets/db/pw");
+  assert.equal(readFileSync(path, "utf8"), "s3cret\n");
+  assert.equal(statSync(path).mode & 0o777, 0o600);
+  assert.equal(runScript(script, se, env, { stdin: "s3cret\n" }).status, 0);
 });
 
 test("install-file.sh writes once, restarts the unit only on change, and deletes", () => {

@@ -3,6 +3,7 @@
 #
 # Environment:
 #   HIVE_BACKUP_TOOL     text of hive-backup.sh (required)
+#   HIVE_BACKUP_DEFAULTS content of /etc/default/hive-backup, the tool's settings (required)
 #   HIVE_BACKUP_SERVICE  content of /etc/systemd/system/hive-backup.service (required)
 #   HIVE_BACKUP_TIMER    content of /etc/systemd/system/hive-backup.timer (required)
 set -euo pipefail
@@ -11,8 +12,9 @@ if ! declare -F hive_changed >/dev/null; then
   . "$(dirname "${BASH_SOURCE[0]}")/../../host/scripts/lib.sh"
 fi
 
-hive_require HIVE_BACKUP_TOOL HIVE_BACKUP_SERVICE HIVE_BACKUP_TIMER
+hive_require HIVE_BACKUP_TOOL HIVE_BACKUP_DEFAULTS HIVE_BACKUP_SERVICE HIVE_BACKUP_TIMER
 hive_install_file /usr/local/bin/hive-backup.sh 0755 "$HIVE_BACKUP_TOOL"
+hive_install_file /etc/default/hive-backup 0644 "$HIVE_BACKUP_DEFAULTS"
 if [ ! -d "$ROOT/var/lib/hive-backup.d" ]; then
   mkdir -p "$ROOT/var/lib/hive-backup.d"
   hive_changed "created /var/lib/hive-backup.d"

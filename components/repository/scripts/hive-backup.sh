@@ -1,18 +1,26 @@
 #!/usr/bin/env bash
-# hive-backup.sh: backs up the repository server's data, or restores it.
+# hive-backup.sh: backs up the repository server's data and the services' data, or restores it.
 #
 # Usage: hive-backup.sh [-r] [-l name[,name...]]
-#   -r  restore from the newest backup (backup-<name>-latest.<ext>) instead of backing up
+#   -r  restore from the newest backups (backup-<entry>-latest.<ext>) instead of backing up
 #   -l  only these targets (default: every target)
 # Targets: hive-registry (the registry's images), hive-zabbix (the Zabbix database), and one per file in
-# /var/lib/hive-backup.d/<name>, which defines shell functions backup_<name> (writes the backup to
-# standard output) and restore_<name> (reads it from standard input).
-# Backups go to $HIVE_BACKUP_DIR (default /var/lib/hive/backup) as backup-<name>-<timestamp>.<ext>;
-# files older than $HIVE_BACKUP_KEEP_DAYS days (default 3) are removed.
+# /var/lib/hive-backup.d/<service>, which defines shell functions backup_<service> and restore_<service>.
+# Those call hive_backup_entry / hive_restore_entry below once per entry of the service's backup_scripts.
+#
+# Files are named as hive-builder named them, so its backups restore too: backup-<entry>-<YYYYmmddHHMMSS>.<ext>
+# in the backup folder, and a link backup-<entry>-latest.<ext> to the newest. Settings come from
+# /etc/default/hive-backup: HIVE_BACKUP_DIR (default /var/lib/hive/backup), HIVE_REGISTRY_KEEP_DAYS and
+# HIVE_ZABBIX_KEEP_DAYS (default 3); a service entry is expired only when it has cleanup_days_before.
+# The functions below are called by name (backup_<target>, and from the service files), which shellcheck cannot see.
+# shellcheck disable=SC2317
 set -euo pipefail
 ROOT="${ROOT:-}"
-dir="${HIVE_BACKUP_DIR:-$ROOT/var/lib/hive/backup}"
-keep="${HIVE_BACKUP_KEEP_DAYS:-3}"
+if [ -r "$ROOT/etc/default/hive-backup" ]; then
+  # shellcheck source=/dev/null
+  . "$ROOT/etc/default/hive-backup"
+fi
+dir="$ROOT${HIVE_BACKUP_DIR:-/var/lib/hive/backup}"
 hooks="$ROOT/var/lib/hive-backup.d"
 registry_compose=(docker compose -p registry -f "$ROOT/var/lib/hive/registry/compose.yml")
 zabbix_compose=(docker compose -p zabbix -f "$ROOT/var/lib/hive/zabbix/compose.yml")
@@ -27,22 +35,84 @@ while getopts "rl:" opt; do
   esac
 done
 
-# The built-in targets are called by name (backup_<name> / restore_<name>); the database password
-# is expanded inside the container.
-# shellcheck disable=SC2317,SC2016
-backup_hive-registry() { "${registry_compose[@]}" exec -T registry_server tar czf - -C /var/lib/registry .; }
-# shellcheck disable=SC2317,SC2016
-restore_hive-registry() {
+status=0
+
+# hive_backup_entry ENTRY EXT DAYS COMMAND...: COMMAND's standard output becomes backup-ENTRY-<time>.EXT; the
+# -latest link moves only when COMMAND succeeded. With DAYS, files of ENTRY older than DAYS days are removed.
+hive_backup_entry() {
+  local entry="$1" ext="$2" days="$3" file
+  shift 3
+  file="backup-$entry-$(date +%Y%m%d%H%M%S).$ext"
+  if "$@" >"$dir/$file.part"; then
+    mv "$dir/$file.part" "$dir/$file"
+    ln -sfn "$file" "$dir/backup-$entry-latest.$ext"
+    echo "backed up $entry to $dir/$file"
+  else
+    rm -f "$dir/$file.part"
+    echo "hive-backup.sh: backup of $entry failed" >&2
+    status=1
+  fi
+  if [ -n "$days" ]; then
+    find "$dir" -maxdepth 1 -name "backup-$entry-*.$ext" -daystart -mtime +"$days" -type f -delete
+  fi
+}
+
+# hive_restore_entry ENTRY EXT COMMAND...: feeds backup-ENTRY-latest.EXT to COMMAND's standard input; a missing
+# backup is skipped (a service that never had one).
+hive_restore_entry() {
+  local entry="$1" ext="$2" latest
+  shift 2
+  latest="$dir/backup-$entry-latest.$ext"
+  if [ ! -r "$latest" ]; then
+    echo "hive-backup.sh: no backup of $entry in $dir, skipped" >&2
+    return 0
+  fi
+  if "$@" <"$latest"; then
+    echo "restored $entry from $(readlink "$latest" || basename "$latest")"
+  else
+    echo "hive-backup.sh: restore of $entry failed" >&2
+    status=1
+  fi
+}
+
+# hive_restore_archive ENTRY EXT COMMAND...: hive_restore_entry for a gzip archive, which must read back
+# completely before COMMAND (that empties the target first) runs.
+hive_restore_archive() {
+  local latest="$dir/backup-$1-latest.$2"
+  if [ -r "$latest" ] && ! gzip -t "$latest" 2>/dev/null; then
+    echo "hive-backup.sh: $(readlink "$latest" || echo "$latest") is damaged; $1 not restored" >&2
+    status=1
+    return 0
+  fi
+  hive_restore_entry "$@"
+}
+
+# hive_backup_failed MESSAGE: a step of a service's backup or restore failed; the others still run.
+hive_backup_failed() {
+  echo "hive-backup.sh: $*" >&2
+  status=1
+}
+
+# The built-in targets are called by name (backup_<name> / restore_<name>); the database password is
+# expanded inside the container.
+# shellcheck disable=SC2016
+registry_tar() { "${registry_compose[@]}" exec -T registry_server tar czf - -C /var/lib/registry .; }
+# shellcheck disable=SC2016
+registry_untar() {
   "${registry_compose[@]}" exec -T registry_server sh -c 'rm -rf /var/lib/registry/* && tar xzf - -C /var/lib/registry'
 }
-# shellcheck disable=SC2317,SC2016
-backup_hive-zabbix() {
+# shellcheck disable=SC2016
+zabbix_dump() {
   "${zabbix_compose[@]}" exec -T zabbix-db sh -c 'mysqldump -u zabbix -p"$MYSQL_PASSWORD" --single-transaction zabbix' | gzip
 }
-# shellcheck disable=SC2317,SC2016
-restore_hive-zabbix() {
+# shellcheck disable=SC2016
+zabbix_load() {
   gunzip -c | "${zabbix_compose[@]}" exec -T zabbix-db sh -c 'mysql -u zabbix -p"$MYSQL_PASSWORD" zabbix'
 }
+backup_hive-registry() { hive_backup_entry hive-registry tar.gz "${HIVE_REGISTRY_KEEP_DAYS:-3}" registry_tar; }
+restore_hive-registry() { hive_restore_archive hive-registry tar.gz registry_untar; }
+backup_hive-zabbix() { hive_backup_entry hive-zabbix sql.gz "${HIVE_ZABBIX_KEEP_DAYS:-3}" zabbix_dump; }
+restore_hive-zabbix() { hive_restore_archive hive-zabbix sql.gz zabbix_load; }
 
 targets=(hive-registry hive-zabbix)
 for hook in "$hooks"/*; do
@@ -59,31 +129,12 @@ if [ -n "$only" ]; then
   targets=("${wanted[@]}")
 fi
 
-ext_of() { case "$1" in hive-zabbix) echo sql.gz ;; *) echo tar.gz ;; esac; }
 mkdir -p "$dir"
-status=0
 for name in "${targets[@]}"; do
-  ext="$(ext_of "$name")"
-  latest="$dir/backup-$name-latest.$ext"
   if [ "$restore" -eq 1 ]; then
-    if [ ! -e "$latest" ]; then
-      echo "hive-backup.sh: no backup of $name in $dir" >&2
-      status=1
-      continue
-    fi
-    if "restore_$name" <"$latest"; then echo "restored $name from $(readlink "$latest")"; else status=1; fi
-    continue
-  fi
-  file="$dir/backup-$name-$(date +%Y%m%d%H%M%S).$ext"
-  if "backup_$name" >"$file.part"; then
-    mv "$file.part" "$file"
-    ln -sfn "$(basename "$file")" "$latest"
-    echo "backed up $name to $file"
-    find "$dir" -name "backup-$name-*" -type f -mtime +"$keep" -delete
+    "restore_$name" || hive_backup_failed "restore of $name failed"
   else
-    rm -f "$file.part"
-    echo "hive-backup.sh: backup of $name failed" >&2
-    status=1
+    "backup_$name" || hive_backup_failed "backup of $name failed"
   fi
 done
 exit "$status"

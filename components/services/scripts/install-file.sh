@@ -4,6 +4,7 @@
 #
 # Environment: HIVE_FILE_PATH, HIVE_FILE_CONTENT, HIVE_FILE_MODE (default 0644), HIVE_RESTART_UNIT (optional),
 #              ROOT (prefix for file paths, tests), HIVE_ACTION (create|delete)
+#              HIVE_FILE_FROM_STDIN=1: the content (a secret) comes on standard input instead of HIVE_FILE_CONTENT
 set -euo pipefail
 
 : "${HIVE_FILE_PATH:?}"
@@ -24,14 +25,19 @@ if [ "${HIVE_ACTION:-create}" = delete ]; then
   exit 0
 fi
 
-: "${HIVE_FILE_CONTENT?}"
 # Command substitution drops trailing newlines on both sides, so the comparison is exact line-wise.
-want="$(printf '%s' "$HIVE_FILE_CONTENT")"
+if [ "${HIVE_FILE_FROM_STDIN:-0}" = 1 ]; then
+  want="$(cat)"
+else
+  : "${HIVE_FILE_CONTENT?}"
+  want="$(printf '%s' "$HIVE_FILE_CONTENT")"
+fi
 if [ -f "$path" ] && [ "$(cat "$path")" = "$want" ]; then
   exit 0
 fi
 mkdir -p "$(dirname "$path")"
-printf '%s\n' "$want" >"$path.hive-new"
+# Created private, then given its mode: a secret is never readable by others, not even for a moment.
+(umask 077 && printf '%s\n' "$want" >"$path.hive-new")
 chmod "${HIVE_FILE_MODE:-0644}" "$path.hive-new"
 mv "$path.hive-new" "$path"
 restart

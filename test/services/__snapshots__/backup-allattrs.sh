@@ -1,4 +1,5 @@
-# Backup and restore of service allattrs, written by hive. Sourced by hive-backup.sh.
+# Backup and restore of service allattrs, written by hive. Sourced by hive-backup.sh, which defines
+# hive_backup_entry, hive_restore_entry, hive_restore_archive and hive_backup_failed.
 # Single-quoted commands run inside the service's container, so their $ must not expand here.
 # shellcheck shell=bash disable=SC2016
 hive_service_exec() {
@@ -10,26 +11,28 @@ hive_service_exec() {
   node="${task#*@}.pdns"
   docker -H "tcp://$node:2376" --tlsverify exec -i "${task%@*}" "$@"
 }
+hive_run_then_cat() {
+  hive_service_exec "$1" sh -c "$2" </dev/null 1>&2 && hive_service_exec "$1" cat -- "$3" </dev/null
+}
+hive_copy_then_run() {
+  hive_service_exec "$1" sh -c 'cat > "$1"' sh "$2" && hive_service_exec "$1" sh -c "$3" </dev/null
+}
+hive_secret() {
+  cat "${ROOT:-}/var/lib/hive-backup.d/.secrets/$1/$2"
+}
+hive_secrets_ready() {
+  local svc="$1" name
+  shift
+  for name in "$@"; do
+    [ -r "${ROOT:-}/var/lib/hive-backup.d/.secrets/$svc/$name" ] || { echo "secret $name of $svc is not on this server" >&2; return 1; }
+  done
+}
 
 backup_allattrs() {
-  local work rc=0
-  work="$(mktemp -d)"
-  {
-    hive_service_exec 'allattrs' sh -c 'sync' &&
-    hive_service_exec 'allattrs' sh -c 'pg_dumpall' >"$work"/'dump.sql' &&
-    tar czf - -C "$work" .
-  } || rc=$?
-  rm -rf "$work"
-  return "$rc"
+  hive_service_exec 'allattrs' sh -c 'sync' </dev/null 1>&2 || hive_backup_failed 'allattrs: batch script of dump failed'
+  hive_backup_entry 'dump' 'sql' '5' hive_service_exec 'allattrs' sh -c 'pg_dumpall'
 }
 
 restore_allattrs() {
-  local work rc=0
-  work="$(mktemp -d)"
-  {
-    tar xzf - -C "$work" &&
-    hive_service_exec 'allattrs' sh -c 'psql' <"$work"/'dump.sql'
-  } || rc=$?
-  rm -rf "$work"
-  return "$rc"
+  hive_restore_entry 'dump' 'sql' hive_service_exec 'allattrs' sh -c 'psql'
 }
