@@ -37,6 +37,8 @@ export interface AwsSubnetPlan {
 export interface AwsServerPlan {
   readonly host: Host;
   readonly subnet: string;
+  /** The subnet's zone from the inventory; null = the subnet's `zoneIndex` into the region's zone list. */
+  readonly zone: string | null;
   readonly instanceType: string;
   readonly diskSize: number;
   readonly diskEncrypted: boolean;
@@ -67,9 +69,11 @@ export function planAwsFleet(site: Site, options: FleetOptions): AwsFleetPlan {
   const servers = site.hosts.map((host): AwsServerPlan => {
     if (!host.instanceType) throw new Error(`host ${host.name}: provider aws needs instance_type`);
     const mirrored = mirroredDiskSize(host);
+    const subnet = subnetOf(host, stageSubnets(site));
     return {
       host,
-      subnet: subnetOf(host, stageSubnets(site)).name,
+      subnet: subnet.name,
+      zone: subnet.availabilityZone,
       instanceType: host.instanceType,
       diskSize: host.diskSize ?? AWS_DEFAULT_DISK_SIZE,
       diskEncrypted: host.diskEncrypted,
@@ -87,6 +91,21 @@ export function planAwsFleet(site: Site, options: FleetOptions): AwsFleetPlan {
   };
 }
 
+/**
+ * The zone of each subnet: the inventory's, else the region's zones in turn. Throws, listing the region's
+ * zones, when the inventory names one the region does not offer (accounts differ: newer ones have no
+ * ap-northeast-1b), so the stage fails before any resource is created instead of half way through.
+ */
+export function awsSubnetZones(plan: Pick<AwsFleetPlan, "region" | "subnets">, available: readonly string[]): Record<string, string> {
+  if (available.length === 0) throw new Error(`region ${plan.region} offers no available zone`);
+  const unknown = plan.subnets.filter((s) => s.zone !== null && !available.includes(s.zone));
+  if (unknown.length > 0) {
+    const named = unknown.map((s) => `${s.zone} (subnet ${s.name})`).join(", ");
+    throw new Error(`region ${plan.region} has no availability zone ${named}; its available zones are ${available.join(", ")}: set available_zone of the subnet to one of them`);
+  }
+  return Object.fromEntries(plan.subnets.map((s) => [s.name, s.zone ?? available[s.zoneIndex % available.length]]));
+}
+
 /** Inline security-group ingress: the shared policy plus all traffic between members of the group. */
 export function awsIngress(rules: readonly IngressRule[]): { protocol: string; fromPort: number; toPort: number; cidrBlocks?: string[]; self?: boolean; description: string }[] {
   const out: { protocol: string; fromPort: number; toPort: number; cidrBlocks?: string[]; self?: boolean; description: string }[] = [
@@ -102,6 +121,17 @@ export function awsIngress(rules: readonly IngressRule[]): { protocol: string; f
 
 export function awsTags(site: Site, name: string): Record<string, string> {
   return { Name: name, Project: site.name, Stage: site.stage };
+}
+
+/**
+ * A ResourceError whose message stays as written. The runtime reports a failed registration once, but first
+ * every dependent that fails to serialize an input prefixes the same error's message with its property
+ * name ("error serializing property "vpcId": …" dozens of times over); here those prefixes are dropped.
+ */
+export function fixedMessageError(message: string, resource: pulumi.Resource): pulumi.ResourceError {
+  const err = new pulumi.ResourceError(message, resource, true);
+  Object.defineProperty(err, "message", { get: () => message, set: () => undefined, enumerable: false, configurable: true });
+  return err;
 }
 
 export interface AwsHostFleetArgs {
@@ -122,9 +152,22 @@ export class AwsHostFleet extends pulumi.ComponentResource implements HostFleet 
     const child = { parent: this, provider };
     const protectedChild = { ...child, protect: plan.protect };
 
-    const vpc = new Vpc(`${name}-vpc`, { cidrBlock: site.spec.cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: awsTags(site, `vpc-${site.name}-${site.stage}`) }, child);
+    // The region's zones are checked before anything is created: the resources without another dependency
+    // (VPC, key pair, Elastic IPs) wait for the check, everything else depends on the VPC.
+    const available = getAvailabilityZonesOutput({ state: "available" }, child).names;
+    const checked = {
+      dependsOn: available.apply((names) => {
+        try {
+          awsSubnetZones(plan, names);
+        } catch (err) {
+          throw fixedMessageError(`stage ${site.stage}: ${(err as Error).message}`, this);
+        }
+        return [] as pulumi.Resource[];
+      }),
+    };
+    const zones = available.apply((names) => awsSubnetZones({ ...plan, subnets: plan.subnets.filter((s) => s.zone === null || names.includes(s.zone)) }, names));
+    const vpc = new Vpc(`${name}-vpc`, { cidrBlock: site.spec.cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: awsTags(site, `vpc-${site.name}-${site.stage}`) }, { ...child, ...checked });
     this.vpcId = vpc.id;
-    const zones = plan.subnets.some((s) => s.zone === null) ? getAvailabilityZonesOutput({ state: "available" }, child).names : pulumi.output([] as string[]);
     const subnets: Record<string, AwsSubnet> = {};
     for (const s of plan.subnets) {
       subnets[s.name] = new AwsSubnet(
@@ -132,7 +175,7 @@ export class AwsHostFleet extends pulumi.ComponentResource implements HostFleet 
         {
           vpcId: vpc.id,
           cidrBlock: s.cidr,
-          availabilityZone: s.zone ?? zones.apply((z) => z[s.zoneIndex % z.length]),
+          availabilityZone: zones.apply((z) => z[s.name] ?? s.zone),
           mapPublicIpOnLaunch: false,
           tags: awsTags(site, s.name),
         },
@@ -155,7 +198,7 @@ export class AwsHostFleet extends pulumi.ComponentResource implements HostFleet 
       },
       child,
     );
-    const keyPair = new KeyPair(`${name}-key`, { publicKey: args.keys.sshPublicKeyOpenssh, tags: awsTags(site, `hive-${site.name}-${site.stage}`) }, child);
+    const keyPair = new KeyPair(`${name}-key`, { publicKey: args.keys.sshPublicKeyOpenssh, tags: awsTags(site, `hive-${site.name}-${site.stage}`) }, { ...child, ...checked });
     const ami =
       plan.ami ??
       getAmiOutput(
@@ -180,7 +223,8 @@ export class AwsHostFleet extends pulumi.ComponentResource implements HostFleet 
           instanceType: server.instanceType,
           subnetId: subnets[server.subnet].id,
           privateIp: host.privateIp,
-          associatePublicIpAddress: false,
+          // No associatePublicIpAddress: the subnet gives no public address at launch, and AWS reports the
+          // flag true once the Elastic IP is associated, so setting it false would replace the server.
           vpcSecurityGroupIds: [sg.id],
           keyName: keyPair.keyName,
           rootBlockDevice: {
@@ -192,14 +236,18 @@ export class AwsHostFleet extends pulumi.ComponentResource implements HostFleet 
           },
           tags: awsTags(site, host.name),
         },
-        { ...child, dependsOn: [igw] },
+        // A replacement deletes the old server first: the new one needs the same private address, which
+        // AWS keeps in use until the old instance is gone. Its Elastic IP and DRBD volume are kept and
+        // attached again to the new server.
+        { ...child, dependsOn: [igw], deleteBeforeReplace: true },
       );
       const ready: pulumi.Resource[] = [];
       if (server.mirrored) {
         const volume = new Volume(
           `${base}-drbd`,
           {
-            availabilityZone: instance.availabilityZone,
+            // The subnet's zone, not the instance's output: a replaced instance must not replace the data disk.
+            availabilityZone: zones.apply((z) => z[server.subnet] ?? server.zone),
             size: server.mirrored.size,
             type: "gp3",
             encrypted: server.mirrored.encrypted,
@@ -208,9 +256,10 @@ export class AwsHostFleet extends pulumi.ComponentResource implements HostFleet 
           },
           protectedChild,
         );
-        ready.push(new VolumeAttachment(`${base}-drbd`, { deviceName: DRBD_DEVICE_NAME, volumeId: volume.id, instanceId: instance.id }, child));
+        // The server stops before its data disk is detached (replacement, destroy): no write is cut off.
+        ready.push(new VolumeAttachment(`${base}-drbd`, { deviceName: DRBD_DEVICE_NAME, volumeId: volume.id, instanceId: instance.id, stopInstanceBeforeDetaching: true }, child));
       }
-      const eip = new Eip(`${base}-eip`, { domain: "vpc", tags: awsTags(site, `for ${host.name}`) }, protectedChild);
+      const eip = new Eip(`${base}-eip`, { domain: "vpc", tags: awsTags(site, `for ${host.name}`) }, { ...protectedChild, ...checked });
       ready.push(new EipAssociation(`${base}-eip`, { allocationId: eip.allocationId, instanceId: instance.id }, child));
       ready.push(new InstanceState(`${base}-state`, { instanceId: instance.id, state: options.halted ? "stopped" : "running" }, child));
       this.servers[host.name] = {

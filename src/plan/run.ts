@@ -1,5 +1,5 @@
 // `hive plan`: runs the real program with the Pulumi runtime in mock mode and records every resource
-// registration (type, name, parent, dependencies, protect, inputs with secrets still marked).
+// registration (type, name, parent, dependencies, protect, delete-before-replace, inputs with secrets still marked).
 import * as pulumi from "@pulumi/pulumi";
 import { PlanMocks } from "./mocks";
 
@@ -13,6 +13,8 @@ export interface PlannedResource {
   /** Provider reference (`<provider urn>::<id>`); empty for the default provider and components. */
   readonly provider: string;
   readonly protect: boolean;
+  /** The engine deletes the old resource before creating its replacement. */
+  readonly deleteBeforeReplace?: boolean;
   /** URNs of explicit and implied dependencies. */
   readonly dependencies: readonly string[];
   /** Inputs as the engine would receive them; secrets are wrapped (see `isSecretValue`). */
@@ -41,6 +43,7 @@ interface RegisterRequest {
   getCustom(): boolean;
   getProvider(): string;
   getProtect(): boolean | undefined;
+  getDeletebeforereplace(): boolean;
   getDependenciesList(): string[];
   getObject(): unknown;
 }
@@ -92,6 +95,7 @@ export async function runPlan(options: PlanRunOptions, program: () => Promise<Re
           custom: req.getCustom(),
           provider: req.getProvider(),
           protect: req.getProtect() === true,
+          deleteBeforeReplace: req.getDeletebeforereplace() === true,
           dependencies: req.getDependenciesList(),
           inputs,
         });

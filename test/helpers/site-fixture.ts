@@ -1,5 +1,5 @@
 // Builds valid site models for component tests without reading YAML. The defaults are the pdns example's
-// staging stage (aws, three subnets in ap-northeast-1d/1b/1c, four servers, separate repository).
+// staging stage (aws, three subnets in ap-northeast-1d/1a/1c, four servers, separate repository).
 import type { Host, Provider, Site, Stage, StageSpec, Subnet } from "../../src/inventory/model";
 import { STAGE_PREFIX } from "../../src/inventory/model";
 
@@ -34,7 +34,7 @@ export interface SiteFixtureOptions {
 
 export const PDNS_STAGING_SUBNETS: Subnet[] = [
   { name: "subnet-a", cidr: "192.168.0.0/26", availabilityZone: "ap-northeast-1d" },
-  { name: "subnet-b", cidr: "192.168.0.64/26", availabilityZone: "ap-northeast-1b" },
+  { name: "subnet-b", cidr: "192.168.0.64/26", availabilityZone: "ap-northeast-1a" },
   { name: "subnet-c", cidr: "192.168.0.128/26", availabilityZone: "ap-northeast-1c" },
 ];
 

@@ -24,8 +24,8 @@ test("five instances round-robin over the subnets from network + 5, with the inv
   ]);
 });
 
-test("no AMI lookup and no zone lookup: the inventory gives both", () => {
-  assert.deepEqual(view.plan.invokes.map((i) => i.token), []);
+test("no AMI lookup: the inventory gives it; the zones are looked up only to check the inventory's", () => {
+  assert.deepEqual(view.plan.invokes.map((i) => i.token), ["aws:index/getAvailabilityZones:getAvailabilityZones"]);
 });
 
 test("root and DRBD disks are encrypted with the KMS key", () => {

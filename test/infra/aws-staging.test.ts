@@ -33,7 +33,7 @@ test("VPC with the stage cidr and one subnet per inventory subnet in its zone", 
   const subnets = view.byType("aws:ec2/subnet:Subnet").map((s) => [s.name, s.inputs.cidrBlock, s.inputs.availabilityZone]).sort();
   assert.deepEqual(subnets, [
     ["pdns-aws-subnet-subnet-a", "192.168.0.0/26", "ap-northeast-1d"],
-    ["pdns-aws-subnet-subnet-b", "192.168.0.64/26", "ap-northeast-1b"],
+    ["pdns-aws-subnet-subnet-b", "192.168.0.64/26", "ap-northeast-1a"],
     ["pdns-aws-subnet-subnet-c", "192.168.0.128/26", "ap-northeast-1c"],
   ]);
   for (const s of view.byType("aws:ec2/subnet:Subnet")) assert.deepEqual(view.dependencyNames(s), ["pdns-aws-vpc"]);
@@ -64,31 +64,48 @@ test("one instance per server with its fixed private address, type, subnet, root
   const rows = view.byType("aws:ec2/instance:Instance").map((i) => {
     const subnet = view.dependencyNames(i).find((d) => d.startsWith("pdns-aws-subnet-"));
     const root = i.inputs.rootBlockDevice as { volumeSize: number; encrypted: boolean };
-    return [i.name, i.inputs.privateIp, i.inputs.instanceType, subnet, root.volumeSize, root.encrypted, i.inputs.ami, i.inputs.associatePublicIpAddress];
+    return [i.name, i.inputs.privateIp, i.inputs.instanceType, subnet, root.volumeSize, root.encrypted, i.inputs.ami];
   });
   assert.deepEqual(rows.sort(), [
-    ["pdns-aws-s-hive0", "192.168.0.5", "t3.xlarge", "pdns-aws-subnet-subnet-a", 20, false, "ami-0mockalmalinux9000", false],
-    ["pdns-aws-s-hive1", "192.168.0.69", "t3.xlarge", "pdns-aws-subnet-subnet-b", 20, false, "ami-0mockalmalinux9000", false],
-    ["pdns-aws-s-hive2", "192.168.0.133", "t3.xlarge", "pdns-aws-subnet-subnet-c", 20, false, "ami-0mockalmalinux9000", false],
-    ["pdns-aws-s-hive3", "192.168.0.6", "t3.large", "pdns-aws-subnet-subnet-a", 20, false, "ami-0mockalmalinux9000", false],
+    ["pdns-aws-s-hive0", "192.168.0.5", "t3.xlarge", "pdns-aws-subnet-subnet-a", 20, false, "ami-0mockalmalinux9000"],
+    ["pdns-aws-s-hive1", "192.168.0.69", "t3.xlarge", "pdns-aws-subnet-subnet-b", 20, false, "ami-0mockalmalinux9000"],
+    ["pdns-aws-s-hive2", "192.168.0.133", "t3.xlarge", "pdns-aws-subnet-subnet-c", 20, false, "ami-0mockalmalinux9000"],
+    ["pdns-aws-s-hive3", "192.168.0.6", "t3.large", "pdns-aws-subnet-subnet-a", 20, false, "ami-0mockalmalinux9000"],
   ]);
   const hive0 = view.get("aws:ec2/instance:Instance", "pdns-aws-s-hive0");
   assert.deepEqual(view.dependencyNames(hive0), ["pdns-aws-igw", "pdns-aws-key", "pdns-aws-sg", "pdns-aws-subnet-subnet-a"]);
 });
 
-test("hives get a 20 GB DRBD volume in their instance's zone attached as /dev/sdb; the repository none", () => {
+test("instances set no associatePublicIpAddress: AWS reports it true once the EIP is associated, which would replace them", () => {
+  for (const i of view.byType("aws:ec2/instance:Instance")) assert.equal("associatePublicIpAddress" in i.inputs, false, i.name);
+});
+
+test("a replaced server is deleted before its successor is created: the successor needs the same private address", () => {
+  for (const i of view.byType("aws:ec2/instance:Instance")) assert.equal(i.deleteBeforeReplace, true, i.name);
+  const others = view.all.filter((r) => r.type.startsWith("aws:") && r.type !== "aws:ec2/instance:Instance" && r.deleteBeforeReplace);
+  assert.deepEqual(others.map((r) => r.name), []);
+});
+
+test("hives get a 20 GB DRBD volume in their subnet's zone attached as /dev/sdb; the repository none", () => {
   const volumes = view.byType("aws:ebs/volume:Volume").map((v) => [v.name, v.inputs.size, v.inputs.availabilityZone, v.inputs.encrypted, v.protect]);
   assert.deepEqual(volumes.sort(), [
     ["pdns-aws-s-hive0-drbd", 20, "ap-northeast-1d", false, false],
-    ["pdns-aws-s-hive1-drbd", 20, "ap-northeast-1b", false, false],
+    ["pdns-aws-s-hive1-drbd", 20, "ap-northeast-1a", false, false],
     ["pdns-aws-s-hive2-drbd", 20, "ap-northeast-1c", false, false],
   ]);
   const attachments = view.byType("aws:ec2/volumeAttachment:VolumeAttachment");
   assert.equal(attachments.length, 3);
   for (const a of attachments) {
     assert.equal(a.inputs.deviceName, "/dev/sdb");
+    assert.equal(a.inputs.stopInstanceBeforeDetaching, true);
     const server = a.name.replace(/-drbd$/, "");
     assert.deepEqual(view.dependencyNames(a), [server, `${server}-drbd`]);
+  }
+});
+
+test("a DRBD volume does not depend on its instance, so replacing the server cannot replace the data disk", () => {
+  for (const v of view.byType("aws:ebs/volume:Volume")) {
+    assert.deepEqual(view.dependencyNames(v).filter((d) => d.startsWith("pdns-aws-s-hive")), [], v.name);
   }
 });
 
@@ -102,8 +119,9 @@ test("an Elastic IP per server, associated with its instance; instances kept run
   assert.deepEqual(states.sort(), [0, 1, 2, 3].map((i) => [`pdns-aws-s-hive${i}-state`, "running"]));
 });
 
-test("the AMI is looked up: newest official AlmaLinux 9 x86_64; zones come from the inventory", () => {
+test("the region's zones are looked up (to check the inventory's) and the AMI: newest official AlmaLinux 9 x86_64", () => {
   assert.deepEqual(view.plan.invokes, [
+    { token: "aws:index/getAvailabilityZones:getAvailabilityZones", inputs: { state: "available" } },
     {
       token: "aws:ec2/getAmi:getAmi",
       inputs: {

@@ -22,10 +22,12 @@ function hostRows(site: Site): HostRow[] {
 
 const STAGING: HostRow[] = [
   ["s-hive0.pdns", "192.168.0.5", "subnet-a", "ap-northeast-1d", "first_hive,hives,servers,staging", "t3.xlarge", 20, 20],
-  ["s-hive1.pdns", "192.168.0.69", "subnet-b", "ap-northeast-1b", "hives,servers,staging", "t3.xlarge", 20, 20],
+  ["s-hive1.pdns", "192.168.0.69", "subnet-b", "ap-northeast-1a", "hives,servers,staging", "t3.xlarge", 20, 20],
   ["s-hive2.pdns", "192.168.0.133", "subnet-c", "ap-northeast-1c", "hives,servers,staging", "t3.xlarge", 20, 20],
   ["s-hive3.pdns", "192.168.0.6", "subnet-a", "ap-northeast-1d", "repository,servers,staging", "t3.large", null, null],
 ];
+// hive-builder's example names ap-northeast-1b, which newer accounts lack; hive's example uses 1a instead.
+const COMPAT_STAGING: HostRow[] = STAGING.map((row) => (row[0] === "s-hive1.pdns" ? [...row.slice(0, 3), "ap-northeast-1b", ...row.slice(4)] as HostRow : row));
 const PRODUCTION: HostRow[] = [
   ["hive0.pdns", "192.168.0.4", "pdns-default", "1", "first_hive,hives,production,servers", "Standard_D2s_v3", 100, 20],
   ["hive1.pdns", "192.168.0.5", "pdns-default", "2", "hives,production,servers", "Standard_D2s_v3", 100, 20],
@@ -40,7 +42,7 @@ const cases: { dir: string; stage: Stage; provider: string; hosts: HostRow[]; re
   { dir: EXAMPLE, stage: "private", provider: "prepared", hosts: PRIVATE, repo: "p-hive0.pdns", services: "powerdns,pdnsdb,pdnsadmin,proxy,configure", volumes: "pdnsdb_data:plain,pdnsadmin_data:plain,proxy_config:plain", admin: "admin" },
   { dir: COMPAT, stage: "private", provider: "vagrant", hosts: PRIVATE, repo: "p-hive0.pdns", services: "powerdns,pdnsdb,pdnsadmin,proxy,configure", volumes: "pdnsdb_data:plain,pdnsadmin_data:plain,proxy_config:plain", admin: "vagrant" },
   ...[EXAMPLE, COMPAT].flatMap((dir) => [
-    { dir, stage: "staging" as const, provider: "aws", hosts: STAGING, repo: "s-hive3.pdns", services: "powerdns,pdnsdb,pdnsadmin,proxy,configure,certbot", volumes: "pdnsdb_data:drbd:1,pdnsadmin_data:drbd:2,proxy_config:drbd:3,letsencrypt_data:drbd:4", admin: "ec2-user" },
+    { dir, stage: "staging" as const, provider: "aws", hosts: dir === COMPAT ? COMPAT_STAGING : STAGING, repo: "s-hive3.pdns", services: "powerdns,pdnsdb,pdnsadmin,proxy,configure,certbot", volumes: "pdnsdb_data:drbd:1,pdnsadmin_data:drbd:2,proxy_config:drbd:3,letsencrypt_data:drbd:4", admin: "ec2-user" },
     { dir, stage: "production" as const, provider: "azure", hosts: PRODUCTION, repo: "hive3.pdns", services: "powerdns,pdnsdb,pdnsadmin,proxy,configure,certbot", volumes: "pdnsdb_data:drbd:1,pdnsadmin_data:drbd:2,proxy_config:drbd:3,letsencrypt_data:drbd:4", admin: "hiveadmin" },
   ]),
 ];
