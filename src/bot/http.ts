@@ -150,7 +150,13 @@ export class BotServer {
     this.now = deps.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
     this.anonymous = deps.anonymous ?? new AnonymousBudget();
     this.server = http.createServer((req, res) => void this.handle(req, res));
-    this.server.on("clientError", (_err, socket) => socket.destroy());
+    // A request that cannot be parsed gets a plain answer when the socket can still take one.
+    this.server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
+      if (socket.writable && err.code !== "ECONNRESET") {
+        const status = err.code === "HPE_HEADER_OVERFLOW" ? "431 Request Header Fields Too Large" : "400 Bad Request";
+        socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      } else socket.destroy();
+    });
     this.server.on("error", (err) => deps.log("error", "server error", { error: String(err) }));
     this.flusher = setInterval(() => this.flushSuppressed(), SUPPRESSED_FLUSH_MS).unref();
   }

@@ -39,7 +39,8 @@ export interface TestBot {
   logs: string[];
   auditLines(): Record<string, unknown>[];
   auditText(): string;
-  close(): Promise<void>;
+  /** Stops the bot and removes its folder, unless `keep` (to start another bot on it). */
+  close(keep?: boolean): Promise<void>;
 }
 
 export async function startTestBot(
@@ -49,9 +50,11 @@ export async function startTestBot(
     executor?: (runner: ScriptedStackRunner, dir: string) => Executor;
     config?: Record<string, unknown>;
     env?: NodeJS.ProcessEnv;
+    /** Reuse this folder (a restart of an earlier bot); default: a new one. */
+    dir?: string;
   } = {},
 ): Promise<TestBot> {
-  const dir = mkdtempSync(path.join(tmpdir(), "hive-bot-"));
+  const dir = opts.dir ?? mkdtempSync(path.join(tmpdir(), "hive-bot-"));
   const config = parseConfig(
     {
       port: 0,
@@ -91,9 +94,9 @@ export async function startTestBot(
         .split("\n")
         .filter(Boolean)
         .map((l) => JSON.parse(l) as Record<string, unknown>),
-    async close() {
+    async close(keep = false) {
       await bot.close(1000);
-      rmSync(dir, { recursive: true, force: true });
+      if (!keep) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

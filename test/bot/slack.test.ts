@@ -127,3 +127,25 @@ test("the Slack endpoint: signed commands run, bad signatures and replays are re
     await t.close();
   }
 });
+
+test("a replayed Slack request (same signature within the window) is refused with 409, also after a restart", async () => {
+  let t = await startTestBot();
+  try {
+    const body = form({ user_id: "U111", text: "refresh staging" });
+    const ts = Math.floor(Date.now() / 1000);
+    const first = await slackPost(t.url, body, { timestamp: ts });
+    assert.match(String(first.json.text), /^refresh of staging started: run /);
+    const again = await slackPost(t.url, body, { timestamp: ts });
+    assert.deepEqual([again.status, again.json], [409, { error: "this request was already received (replay)" }]);
+    await waitForRun(t.url, String(first.json.text).split(" ").at(-1)!, TOKENS.alice);
+    await t.close(true);
+    t = await startTestBot({ dir: t.dir });
+    const afterRestart = await slackPost(t.url, body, { timestamp: ts });
+    assert.equal(afterRestart.status, 409);
+    assert.equal(t.runner.calls.filter((c) => c.method === "refresh").length, 0, "the restarted bot ran nothing");
+    const records = t.auditLines().filter((r) => r.kind === "request" && r.via === "slack");
+    assert.deepEqual(records.map((r) => r.status), [200, 409, 409]);
+  } finally {
+    await t.close();
+  }
+});
