@@ -101,6 +101,14 @@ export interface RoleUploadsArgs {
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
+/**
+ * A folder's contents as a CopyToRemote source: without the trailing slash the command provider copies the
+ * folder *into* the remote path (`<remotePath>/<folder name>/…`), whatever its documentation's table says.
+ */
+export function folderContents(dir: string): pulumi.asset.FileArchive {
+  return new pulumi.asset.FileArchive(dir.endsWith("/") ? dir : `${dir}/`);
+}
+
 /** Uploads each distinct role folder once to `~/hive/roles/<name>-<hash>` on the repository server. */
 export class RoleUploads extends pulumi.ComponentResource {
   /** Upload resource by remote path. */
@@ -119,7 +127,7 @@ export class RoleUploads extends pulumi.ComponentResource {
       if (uploads[path]) continue;
       uploads[path] = new command.remote.CopyToRemote(
         `${name}-${role.name}`,
-        { connection: args.connection, source: new pulumi.asset.FileArchive(role.dir), remotePath: path, triggers: [role.hash] },
+        { connection: args.connection, source: folderContents(role.dir), remotePath: path, triggers: [role.hash] },
         { parent: this, dependsOn: [dir] },
       );
     }
@@ -156,7 +164,7 @@ export class ImageBuild extends pulumi.ComponentResource {
           `${name}-context`,
           {
             connection: args.connection,
-            source: new pulumi.asset.FileArchive(args.plan.dockerfile.dir),
+            source: folderContents(args.plan.dockerfile.dir),
             remotePath: `hive/build/${args.service.name}-${args.plan.tag}`,
             triggers: [args.plan.tag],
           },

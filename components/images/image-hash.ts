@@ -60,6 +60,10 @@ function canonical(v: Value): unknown {
  */
 export function imageHash(build: ImageBuild, roles: readonly RoleDir[], contextHash: string | null = null): string {
   const doc = {
+    // Bumped when the same inputs start to make a different image: 2 = the role folders reach the build
+    // as themselves (before, each upload nested the folder one level down, so Ansible found a role without
+    // tasks and the image came out as its base). A new value rebuilds every image once.
+    layout: 2,
     from: build.from,
     env: Object.fromEntries(Object.entries(build.env).map(([k, v]) => [k, canonical(v)])),
     stopSignal: build.stopSignal,

@@ -1,12 +1,21 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { newScriptEnv, runScript } from "../volumes/run-script";
+import { newScriptEnv as newBuildEnv, runScript } from "../volumes/run-script";
 
 const script = join(__dirname, "../../components/images/scripts/build-image.sh");
 const stubs = [join(__dirname, "stubs")];
 const venv = join(__dirname, "venv");
+// A role given by an absolute path, and one under the build user's home (made in each test's root).
+const absRoles = mkdtempSync(join(tmpdir(), "hive-build-roles-"));
+mkdirSync(join(absRoles, "powerdns-initdb-bbbb/tasks"), { recursive: true });
+function newScriptEnv() {
+  const se = newBuildEnv();
+  mkdirSync(join(se.root, "hive/roles/python-aptk-aaaa/tasks"), { recursive: true });
+  return se;
+}
 const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
 
 const env = {
@@ -15,7 +24,7 @@ const env = {
   HIVE_TAG: "0123456789abcdef",
   HIVE_REGISTRY: "s-hive3.pdns:5000",
   HIVE_FROM: "mariadb:10.4",
-  HIVE_ROLE_PATHS: "hive/roles/python-aptk-aaaa:/abs/roles/powerdns-initdb-bbbb",
+  HIVE_ROLE_PATHS: `hive/roles/python-aptk-aaaa:${absRoles}/powerdns-initdb-bbbb`,
   HIVE_STANDALONE: "0",
   HIVE_PRIVILEGED: "0",
   HIVE_USER: "mysql",
@@ -54,7 +63,7 @@ test("first build: fresh container, roles, commit with image settings, push both
   assert.match(r.calls[6], /^ansible-playbook -i build_image_pdnsdb, -c community\.docker\.docker -e @\/.*\/vars\.json \/.*\/playbook\.yml$/);
   assert.equal(
     readFileSync(join(se.state, "last-playbook.yml"), "utf8"),
-    `- hosts: all\n  gather_facts: false\n  roles:\n    - role: "${home}/hive/roles/python-aptk-aaaa"\n    - role: "/abs/roles/powerdns-initdb-bbbb"\n`,
+    `- hosts: all\n  gather_facts: false\n  roles:\n    - role: "${home}/hive/roles/python-aptk-aaaa"\n    - role: "${absRoles}/powerdns-initdb-bbbb"\n`,
   );
   // The password went to docker login on stdin, never as an argument.
   assert.equal(readFileSync(join(se.state, "login-password"), "utf8"), "reg-pass-word\n");
@@ -125,4 +134,14 @@ test("Dockerfile builds use docker build in the uploaded context", () => {
   assert.equal(r.status, 0, r.stderr);
   assert.ok(r.calls.includes(`docker build --pull -t r:5000/image_web:t1 -f ${se.root}/hive/build/web-t1/Dockerfile ${se.root}/hive/build/web-t1`), r.calls.join("\n"));
   assert.ok(r.calls.includes("docker push r:5000/image_web:latest"));
+});
+
+test("a role folder without tasks/ or meta/ is refused before anything starts (Ansible would apply nothing)", () => {
+  const se = newBuildEnv();
+  // The folder one level too high, as an upload that nests the role folder makes it.
+  mkdirSync(join(se.root, "hive/roles/python-aptk-aaaa/python-aptk/tasks"), { recursive: true });
+  const r = runScript(script, se, env, { stubDirs: stubs, stdin });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /build-image\[pdnsdb\]: error: role folder .*\/hive\/roles\/python-aptk-aaaa has no tasks\/ or meta\//);
+  assert.ok(!r.calls.some((c) => c.startsWith("docker run") || c.startsWith("ansible-playbook") || c.startsWith("docker push")), r.calls.join("\n"));
 });

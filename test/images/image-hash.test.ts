@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync, renameSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { imagePlan, buildEnv } from "../../components/images/image-build";
+import { imagePlan, buildEnv, folderContents } from "../../components/images/image-build";
 import { imageHash, resolveRoles, BUILTIN_ROLES_DIR } from "../../components/images/image-hash";
 import { stagingSite } from "../helpers/services-site-fixture";
 
@@ -97,4 +97,9 @@ test("pulled images have no plan; the build environment of pdnsdb", () => {
       hive_syslog_port: 10514,
     }),
   });
+});
+
+test("folderContents: an upload source with the trailing slash, so the folder's contents land in the remote path", async () => {
+  assert.equal(await folderContents("/project/roles/hello").path, "/project/roles/hello/");
+  assert.equal(await folderContents("/project/roles/hello/").path, "/project/roles/hello/");
 });

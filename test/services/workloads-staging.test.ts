@@ -126,6 +126,9 @@ test("staging pdns workloads", async () => {
   assert.deepEqual(r("w-image-pdnsdb-build").deps, ["w-roles-powerdns-initdb", "w-roles-python-aptk"]);
   assert.deepEqual(r("w-init-powerdns-run").deps, ["w-roles-powerdns-init", "w-roles-python-aptk", "w-service-powerdns-service"]);
 
+  // Role uploads: one folder per role and content (the source is folderContents, tested in test/images).
+  for (const role of roles) assert.match(String(inputs(`w-roles-${role}`).remotePath), new RegExp(`^hive/roles/${role}-[0-9a-f]{16}$`), role);
+
   // Builds and initialisation: run once per content (triggers), no-op update, secrets only on stdin.
   const build = inputs("w-image-pdnsdb-build");
   assert.deepEqual(build.triggers, [tag("pdnsdb")]);

@@ -43,6 +43,15 @@ if docker manifest inspect "$ref" >/dev/null 2>&1; then
   exit 0
 fi
 
+# A role folder Ansible would find nothing in (a wrong path, an upload one level down) would pass silently
+# and leave the base image as the result: refuse it before anything starts.
+IFS=':' read -r -a roles <<<"${HIVE_ROLE_PATHS:-}"
+for i in "${!roles[@]}"; do
+  case "${roles[$i]}" in /*) ;; *) roles[i]="$HOME/${roles[$i]}" ;; esac
+  role="${roles[$i]}"
+  [ -d "$role/tasks" ] || [ -d "$role/meta" ] || { log "error: role folder $role has no tasks/ or meta/"; exit 1; }
+done
+
 work="$(mktemp -d "${TMPDIR:-/tmp}/hive-build.XXXXXX")"
 cleanup() {
   docker rm -f "$container" >/dev/null 2>&1 || true
@@ -74,9 +83,7 @@ else
     echo "- hosts: all"
     echo "  gather_facts: false"
     echo "  roles:"
-    IFS=':' read -r -a roles <<<"${HIVE_ROLE_PATHS:-}"
     for role in "${roles[@]}"; do
-      case "$role" in /*) ;; *) role="$HOME/$role" ;; esac
       echo "    - role: \"$role\""
     done
   } >"$work/playbook.yml"
