@@ -6,9 +6,11 @@ import * as fs from "node:fs";
 import type { Allocations, Site as SiteModel, Stage } from "./inventory/model";
 import { readPreviousStack } from "../components/services/ledger";
 import { STAGES } from "./inventory/model";
+import { builderSetVars } from "./inventory/builder-vars";
 import { Site, SiteOptions } from "../components/site";
 import { serverOutputs } from "../components/infra/fleet";
 import { INVENTORY_ENV } from "./automation/types";
+import { DestroyGuard, destroyGuard } from "../components/destroy-guard";
 
 export interface ProgramConfig {
   /** Absolute path of the inventory folder. */
@@ -36,7 +38,8 @@ export function readProgramConfig(projectRoot: string, env: NodeJS.ProcessEnv = 
   }
   return {
     inventoryDir: path.resolve(projectRoot, env[INVENTORY_ENV] || (hive.get("inventory") ?? "inventory")),
-    vars: hive.getObject<Record<string, unknown>>("vars") ?? {},
+    // `hive set vagrant_proxy …` and the other hive-builder variables, overridden by hive:vars.
+    vars: { ...builderSetVars((key) => hive.get(key)), ...(hive.getObject<Record<string, unknown>>("vars") ?? {}) },
     adminCidrs,
     halted: hive.getBoolean("halted") ?? false,
     allowDestroyProduction: hive.getBoolean("allowDestroyProduction") ?? false,
@@ -58,6 +61,8 @@ export function stackStage(): Stage {
 /** Creates the site's resources; returns the stack outputs. */
 export function runProgram(site: SiteModel, options: SiteOptions) {
   const component = new Site(site.name, { site, options });
+  const guard = destroyGuard(site.stage, options.allowDestroyProduction);
+  if (guard) new DestroyGuard(`${site.name}-destroy-guard`, component, guard.protect);
   return {
     stage: site.stage,
     provider: site.provider,

@@ -70,6 +70,23 @@ export async function phaseTargetList(deps: CliDeps, plan: StackPlan, inventoryD
   return targets;
 }
 
+const ALLOW_DESTROY_PRODUCTION_KEY = "hive:allowDestroyProduction";
+
+/**
+ * SPEC §5.6: production is destroyed (wholly or a phase's `-D`) only with `hive:allowDestroyProduction`. A plain
+ * `pulumi destroy` stops at the program's destroy guard (components/destroy-guard.ts); this refuses before
+ * the engine starts, and says how to lift the protection.
+ */
+export function refuseProductionDestroy(deps: CliDeps, plan: StackPlan): void {
+  if (plan.stage !== "production") return;
+  const allowed = readStackConfig(deps.root, plan.stage)[ALLOW_DESTROY_PRODUCTION_KEY];
+  if (allowed === true || allowed === "true") return;
+  throw new CliError(
+    `refusing to destroy ${plan.phase ? `the ${plan.phase} resources of ` : ""}stage production: nothing was deleted. ` +
+      "To allow it, run `hive set allowDestroyProduction true -s production` and `hive up -s production` (which lifts the protection), then destroy again",
+  );
+}
+
 function summary(result: RunResult): string {
   const changes = Object.entries(result.changes ?? {})
     .filter(([, n]) => n > 0)
@@ -81,6 +98,7 @@ function summary(result: RunResult): string {
 /** Runs a stack command: the pure plan, then inventory check, config, targets, confirmation, operation. */
 export async function runStackCommand(command: StackCommand, opts: StackCliOptions, deps: CliDeps): Promise<RunResult> {
   const plan = planCommand(command, opts, readSettings(deps.root));
+  if (plan.operation === "destroy") refuseProductionDestroy(deps, plan);
   deps.checkPulumi();
   const inventoryDir = plan.runsProgram ? checkInventory(deps, plan, opts.inventory) : resolveInventory(deps.root, plan.stage, opts.inventory);
   const targets = plan.phase ? await phaseTargetList(deps, plan, inventoryDir) : undefined;
