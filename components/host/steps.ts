@@ -49,11 +49,15 @@ function truthy(v: Value | undefined): boolean {
   return v === true || v === "true" || v === "True" || v === "yes";
 }
 
-/** Whether a server gets DRBD and its thin pool (hive-builder: a mirrored disk, or servers it did not create). */
+/**
+ * Whether a server gets DRBD and its thin pool (hive-builder: a mirrored disk, or servers it did not create).
+ * Vagrant machines are created by hive, so like hive-builder only with `mirrored_disk_size` (the Vagrantfile
+ * then attaches the disk).
+ */
 export function wantsDrbd(site: Site, host: Host): boolean {
   if (!host.isHive) return false;
   if (truthy(host.vars["hive_no_mirrored_device"])) return false;
-  return host.mirroredDiskSize !== null || ["prepared", "kickstart", "vagrant"].includes(site.provider);
+  return host.mirroredDiskSize !== null || ["prepared", "kickstart"].includes(site.provider);
 }
 
 export interface HostStepOptions {

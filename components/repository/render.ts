@@ -205,7 +205,7 @@ export function renderBackupService(site: Site): string {
 }
 
 function keepDays(site: Site, name: string): string {
-  const v = stringVar(site.vars, name) ?? "3";
+  const v = stringVar(site.vars, `hive_${name}`) ?? stringVar(site.vars, name) ?? "3";
   if (!/^\d+$/.test(v.trim())) throw new Error(`${name}: must be a number of days, but is ${JSON.stringify(v)}`);
   return v.trim();
 }
@@ -213,7 +213,8 @@ function keepDays(site: Site, name: string): string {
 /**
  * `/etc/default/hive-backup`, read by hive-backup.sh: backups go to the admin user's `~/backup` as with
  * hive-builder (so a site it built keeps its backups and `-r` finds them), and the built-in backups expire
- * after hive-builder's `registry_backup_cleanup_days_before` / `zabbix_backup_cleanup_days_before` (default 3).
+ * after hive-builder's `hive_registry_backup_cleanup_days_before` / `hive_zabbix_backup_cleanup_days_before`
+ * (`hive set registry_backup_cleanup_days_before 7`; default 3).
  */
 export function renderBackupDefaults(site: Site): string {
   return [

@@ -2,7 +2,7 @@
 // hive-builder passed the same attributes to Ansible's docker_swarm_service; the comments name the differences.
 import * as pulumi from "@pulumi/pulumi";
 import type * as docker from "@pulumi/docker";
-import type { Service, Site, Value } from "../../src/inventory/model";
+import type { Service, Site, UpdatePolicy, Value } from "../../src/inventory/model";
 import { isSecretString, plainString, toInput, type SecretValues, ValueError } from "./values";
 import { renderEnvironment } from "../host/render";
 
@@ -107,18 +107,16 @@ export function serviceAuth(service: Service, ctx: ServiceContext): docker.types
   return ext ? { serverAddress: ext.repository, username: ext.username, password: pulumi.secret(ext.password) } : undefined;
 }
 
-/**
- * Rolling update policy (hive-builder used swarm's defaults). One task at a time and roll back on failure.
- * start-first (new task up before the old stops) is only safe when two tasks can coexist: not with a DRBD volume
- * (one Primary at a time), not with host-mode ports (one bind per node), not in global mode (one task per node).
- */
-export function updateOrder(service: Service, site: Site): "start-first" | "stop-first" {
-  const drbd = new Set(site.volumes.filter((v) => v.kind === "drbd").map((v) => v.name));
-  const exclusive =
-    service.mode === "global" ||
-    service.ports.some((p) => p.mode === "host") ||
-    service.mounts.some((m) => m.type === "volume" && drbd.has(m.source));
-  return exclusive ? "stop-first" : "start-first";
+/** An update_config / rollback_config of the inventory → the docker provider's policy. */
+export function updatePolicy(p: UpdatePolicy): docker.types.input.ServiceUpdateConfig {
+  return {
+    ...(p.parallelism !== undefined ? { parallelism: p.parallelism } : {}),
+    ...(p.delay !== undefined ? { delay: p.delay } : {}),
+    ...(p.failure_action !== undefined ? { failureAction: p.failure_action } : {}),
+    ...(p.monitor !== undefined ? { monitor: p.monitor } : {}),
+    ...(p.max_failure_ratio !== undefined ? { maxFailureRatio: String(p.max_failure_ratio) } : {}),
+    ...(p.order !== undefined ? { order: p.order } : {}),
+  };
 }
 
 /**
@@ -163,7 +161,6 @@ export function serviceArgs(service: Service, ctx: ServiceContext): docker.Servi
     return { id };
   });
 
-  const order = updateOrder(service, ctx.site);
   const limits =
     service.cpuLimit !== null || service.memLimit !== null
       ? {
@@ -174,12 +171,12 @@ export function serviceArgs(service: Service, ctx: ServiceContext): docker.Servi
         }
       : undefined;
 
-  const sortedEntries = (o: { readonly [k: string]: string }) => Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const sortedEntries = <T>(o: { readonly [k: string]: T }) => Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
   return {
     name: service.name,
     auth: serviceAuth(service, ctx),
-    labels: sortedEntries(service.labels).map(([label, value]) => ({ label, value })),
+    labels: sortedEntries(service.labels).map(([label, value]) => ({ label, value: secret(value) })),
     mode:
       service.mode === "global"
         ? { global: true }
@@ -188,8 +185,10 @@ export function serviceArgs(service: Service, ctx: ServiceContext): docker.Servi
       ...(service.endpointMode !== null ? { mode: service.endpointMode } : {}),
       ...(ports.length > 0 ? { ports } : {}),
     },
-    updateConfig: { parallelism: 1, order, failureAction: "rollback", monitor: "15s" },
-    rollbackConfig: { parallelism: 1, order, failureAction: "pause", monitor: "15s" },
+    // Swarm's own update and rollback policies unless the inventory asks, as hive-builder deployed them: a
+    // policy hive-builder never set would change (and restart) every service of a site hive takes over.
+    ...(service.updateConfig !== null ? { updateConfig: updatePolicy(service.updateConfig) } : {}),
+    ...(service.rollbackConfig !== null ? { rollbackConfig: updatePolicy(service.rollbackConfig) } : {}),
     convergeConfig: { delay: "5s", timeout: "10m" },
     taskSpec: {
       containerSpec: {

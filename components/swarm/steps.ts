@@ -1,5 +1,5 @@
 // The swarm's steps: pure planning from the site model.
-import { STAGES, type Site } from "../../src/inventory/model";
+import { STAGES, type Host, type Site } from "../../src/inventory/model";
 import { plan, type StepPlan } from "../host/steps";
 import { daemonSource, installScript, renderUnit } from "./daemon";
 
@@ -31,7 +31,7 @@ export function swarmSteps(site: Site): StepPlan[] {
   }
   steps.push(plan({ step: "init", kind: "swarm-init", host: first.name, env: initEnv, after: gwStep(first.shortName) }));
   const others = hives.filter((h) => h !== first);
-  const knownLabels = [...new Set(["first_hive", "hives", "repository", "servers", ...STAGES, ...hives.flatMap((h) => h.groups)])].sort().join(" ");
+  const knownLabels = [...new Set(["first_hive", "hives", "hosts", "repository", "servers", ...STAGES, ...hives.flatMap(nodeLabels)])].sort().join(" ");
   if (others.length > 0) steps.push(plan({ step: "join-token", kind: "swarm-token", host: first.name, env: {}, after: ["init"], secretStdout: true }));
   for (const h of others) {
     steps.push(
@@ -51,7 +51,7 @@ export function swarmSteps(site: Site): StepPlan[] {
         step: `labels-${h.shortName}`,
         kind: "node-labels",
         host: first.name,
-        env: { HIVE_NODE: h.shortName, HIVE_LABELS: h.groups.join(" "), HIVE_KNOWN_LABELS: knownLabels },
+        env: { HIVE_NODE: h.shortName, HIVE_LABELS: nodeLabels(h).join(" "), HIVE_KNOWN_LABELS: knownLabels },
         after: [h === first ? "init" : `join-${h.shortName}`],
         deleteEnv: { HIVE_LABEL_MODE: "remove" },
       }),
@@ -67,4 +67,12 @@ export function swarmSteps(site: Site): StepPlan[] {
 /** The daemon, its unit and its install script, as the follow-swarm-service step receives them. */
 export function followSwarmServiceEnv(): Record<string, string> {
   return { HIVE_FSS_DAEMON: daemonSource(), HIVE_FSS_UNIT: renderUnit(), HIVE_FSS_INSTALL: installScript() };
+}
+
+/**
+ * The `<group>=true` labels of a swarm node: hive-builder labelled a node with every Ansible group of the host
+ * (`group_names`), which includes `hosts`, the parent group of the servers; a taken-over site keeps them.
+ */
+export function nodeLabels(h: Host): string[] {
+  return [...new Set([...h.groups, "hosts"])].sort();
 }

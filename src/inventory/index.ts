@@ -7,3 +7,4 @@ export { siteToJson } from "./json";
 export { splitInternalCidr, parseCidr } from "./cidr";
 export { parsePort, firewallPorts, shellSplit, type PortDef } from "./ports";
 export { isSecretString } from "./templates";
+export { builderSetVars, BUILDER_SET_VARIABLES } from "./builder-vars";

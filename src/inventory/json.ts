@@ -65,7 +65,7 @@ export function siteToJson(site: Site): object {
       replicas: s.replicas,
       mode: s.mode,
       endpointMode: s.endpointMode,
-      labels: { ...s.labels },
+      labels: Object.fromEntries(Object.entries(s.labels).map(([k, v]) => [k, publicValue(v)])),
       placement: publicValue(s.placement as unknown as Value),
     })),
     volumes: site.volumes.map((v) => {

@@ -368,7 +368,8 @@ function load(opts: LoadOptions): Site {
   }
 
   const syslogPort = siteVars.hive_syslog_port ?? 10514;
-  const tlsLogging = siteVars.tls_logging === true || siteVars.tls_logging === "true";
+  const tlsFlag = siteVars.hive_tls_logging ?? siteVars.tls_logging;
+  const tlsLogging = tlsFlag === true || tlsFlag === "true" || tlsFlag === "True";
   const home = `/home/${adminUser}`;
   const ctxBase = {
     stage,

@@ -157,6 +157,16 @@ export interface ServiceImage {
   readonly build: ImageBuild | null;
 }
 
+/** A rolling update (or rollback) policy, as docker compose's update_config. */
+export interface UpdatePolicy {
+  readonly parallelism?: number;
+  readonly delay?: string;
+  readonly failure_action?: "continue" | "pause" | "rollback";
+  readonly monitor?: string;
+  readonly max_failure_ratio?: number;
+  readonly order?: "stop-first" | "start-first";
+}
+
 /** Text that may hold secrets: a plain string, or a SecretString when a `lookup('password', …)` is in it. */
 export type Text = string | SecretString;
 
@@ -184,14 +194,17 @@ export interface Service {
   readonly environment: { readonly [key: string]: Value };
   readonly ports: readonly Port[];
   readonly mounts: readonly Mount[];
-  /** Always includes `HIVE_STANDALONE`; non-string values JSON-encoded. */
-  readonly labels: { readonly [key: string]: string };
+  /** Always includes `HIVE_STANDALONE`; non-string values encoded as Ansible's `to_json` writes them. */
+  readonly labels: { readonly [key: string]: Text };
   readonly logging: { readonly driver: string; readonly options: { readonly [key: string]: string } };
   readonly placement: { readonly constraints: readonly string[]; readonly preferences: readonly Value[] };
   readonly mode: "replicated" | "global";
   /** null = keep the current scale of an existing service (1 for a new one). */
   readonly replicas: number | null;
   readonly restartConfig: { readonly [key: string]: Value } | null;
+  /** `update_config` / `rollback_config`; null keeps swarm's defaults, as hive-builder did. */
+  readonly updateConfig: UpdatePolicy | null;
+  readonly rollbackConfig: UpdatePolicy | null;
   readonly endpointMode: "vip" | "dnsrr" | null;
   readonly dns: readonly string[];
   /** host name → IP; every server of the stage first, then the service's own entries. */

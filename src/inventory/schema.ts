@@ -144,6 +144,16 @@ export const backupScriptSchema = strict({
 
 const commandSchema = z.union([z.string(), z.array(scalar)]);
 
+/** `update_config` / `rollback_config` as docker compose writes them. */
+export const updatePolicySchema = strict({
+  parallelism: z.number().int().min(0).optional(),
+  delay: z.string().optional(),
+  failure_action: z.enum(["continue", "pause", "rollback"]).optional(),
+  monitor: z.string().optional(),
+  max_failure_ratio: z.number().min(0).max(1).optional(),
+  order: z.enum(["stop-first", "start-first"]).optional(),
+});
+
 export const serviceSchema = strict({
   image: z.union([z.string(), imageBuildSchema]),
   available_on: z.array(stageEnum).optional(),
@@ -174,6 +184,9 @@ export const serviceSchema = strict({
     max_attempts: z.number().int().min(0).optional(),
     window: z.union([z.string(), z.number()]).optional(),
   }).optional(),
+  // hive's own attributes (hive-builder left swarm's defaults): the rolling update and rollback policies.
+  update_config: updatePolicySchema.optional(),
+  rollback_config: updatePolicySchema.optional(),
   stop_grace_period: z.union([z.string(), z.number()]).optional(),
   standalone: z.boolean().optional(),
   user: z.string().optional(),

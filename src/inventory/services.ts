@@ -15,7 +15,8 @@ import type {
 import { didYouMean } from "./errors";
 import { parsePort, shellSplit } from "./ports";
 import type { ImageBuildInput, ServiceInput, VolumeInput } from "./schema";
-import { hasSecret, toValue } from "./templates";
+import { hasSecret, SECRET_MARKS, toValue } from "./templates";
+import { ansibleToJson } from "./ansible-json";
 import type { Path } from "./yamlfile";
 
 export interface ServiceContext {
@@ -202,8 +203,11 @@ export function deriveService(
   });
 
   // Labels.
-  const labels: Record<string, string> = {};
-  for (const [k, v] of Object.entries(input.labels ?? {})) labels[k] = plain(["labels", k], v);
+  const labels: Record<string, Text> = {};
+  // hive-builder: a string as it is, anything else `| to_json`; a secret stays a secret.
+  for (const [k, v] of Object.entries(input.labels ?? {})) {
+    labels[k] = toValue(typeof v === "string" ? v : ansibleToJson(v, SECRET_MARKS)) as Text;
+  }
   labels.HIVE_STANDALONE = standalone ? "True" : "False";
 
   // Logging.
@@ -286,6 +290,8 @@ export function deriveService(
     mode: input.mode ?? "replicated",
     replicas: input.replicas ?? null,
     restartConfig: input.restart_config ? (toValue(input.restart_config) as Record<string, Value>) : null,
+    updateConfig: input.update_config ?? null,
+    rollbackConfig: input.rollback_config ?? null,
     endpointMode: input.endpoint_mode ?? null,
     dns: stringList(input.dns),
     hosts: { ...ctx.serverHosts, ...(input.hosts ?? {}) },

@@ -15,6 +15,8 @@ export const OMIT = "__omit_place_holder__hive";
 const SECRET_OPEN = "\uE000hive-secret:";
 const SECRET_CLOSE = "\uE001";
 const SECRET_RE = /\uE000hive-secret:([^\uE001]*)\uE001/g;
+/** The characters that open and close a secret token inside an evaluated string. */
+export const SECRET_MARKS = /[\uE000\uE001]/;
 
 /** An expression could not be evaluated; `pos` is set when the failing expression is in another value. */
 export class TemplateEvalError extends Error {

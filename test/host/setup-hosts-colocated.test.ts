@@ -44,7 +44,7 @@ test("co-located: the repository steps and the swarm both run on hive2; its labe
   assert.deepEqual(get("prod-repository-registry").dependsOn, ready);
   assert.equal(((await value(get("prod-repository-registry").props.connection)) as { host: string }).host, "192.168.0.6");
   assert.deepEqual(get("prod-swarm-join-hive2").dependsOn, [...ready, "prod-swarm-init", "prod-swarm-join-token", "prod-swarm-gwbridge-hive2"]);
-  assert.match((await value(get("prod-swarm-labels-hive2").props.create)) as string, /'HIVE_LABELS=hives production repository servers'/);
+  assert.match((await value(get("prod-swarm-labels-hive2").props.create)) as string, /'HIVE_LABELS=hives hosts production repository servers'/);
   assert.match((await value(get("prod-repository-zabbix-hosts").props.create)) as string, /hive2.pdns 192.168.0.6 hives,repository/);
   assert.match((await value(get("prod-hive2-firewall").props.create)) as string, /--dports 10514 .*hive-syslog /);
   assert.doesNotMatch((await value(get("prod-hive1-firewall").props.create)) as string, /hive-syslog/);

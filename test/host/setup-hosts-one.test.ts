@@ -55,7 +55,7 @@ test("one server: no internal_cidr means no gwbridge or ingress; labels include 
   const init = (await value(get("p-swarm-init").props.create)) as string;
   assert.match(init, /'HIVE_ADVERTISE_ADDR=192.168.56.4'/);
   assert.doesNotMatch(init, /'HIVE_INGRESS_SUBNET=/);
-  assert.match((await value(get("p-swarm-labels-p-hive0").props.create)) as string, /'HIVE_LABELS=first_hive hives private repository servers'/);
+  assert.match((await value(get("p-swarm-labels-p-hive0").props.create)) as string, /'HIVE_LABELS=first_hive hives hosts private repository servers'/);
   assert.deepEqual(get("p-repository-registry").dependsOn, ready);
 });
 

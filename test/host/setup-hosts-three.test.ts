@@ -143,7 +143,7 @@ test("swarm: gwbridge on every hive, init on the first, join of the others with 
   const labels = get("site-swarm-labels-s-hive2");
   assert.equal(((await value(labels.props.connection)) as { host: string }).host, publicIp(0));
   assert.equal(labels.opts.deleteBeforeReplace, true);
-  assert.match((await value(labels.props.create)) as string, /'HIVE_LABELS=hives servers staging'/);
+  assert.match((await value(labels.props.create)) as string, /'HIVE_LABELS=hives hosts servers staging'/);
   assert.match((await value(labels.props.delete)) as string, /'HIVE_LABEL_MODE=remove'/);
   const planned = swarmSteps(site).find((p) => p.step === "init");
   assert.deepEqual(planned?.env, { HIVE_ADVERTISE_ADDR: "192.168.0.4", HIVE_INGRESS_SUBNET: "10.254.64.0/18", HIVE_INGRESS_GATEWAY: "10.254.64.1" });

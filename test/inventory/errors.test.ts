@@ -8,7 +8,7 @@ const VAGRANT = ["provider: vagrant", "cidr: 10.1.0.0/24"];
 const STAGE_KEYS =
   "provider, cidr, subnets, ip_address_list, separate_repository, number_of_hosts, custom_hostname, shared_repository, region, az_suffix_list, instance_type, repository_instance_type, image_name, disk_size, repository_disk_size, mirrored_disk_size, disk_encrypted, repository_disk_encrypted, mirrored_disk_encrypted, kms_key_id, memory_size, cpus, repository_memory_size, repository_cpus, root_password, kernel_version, drbd_download_url, internal_cidr, internal_cidr_v6, filestore_cidr, prepared_resource_group, not_support_az, bridge, dev, kickstart_config, nameservers";
 const SERVICE_KEYS =
-  "image, available_on, backup_scripts, command, entrypoint, environment, dns, endpoint_mode, healthcheck, hosts, ignore_error, monitor_error, initialize_roles, labels, logging, mode, networks, placement, ports, replicas, restart_config, stop_grace_period, standalone, user, working_dir, cap_add, cap_drop, sysctls, cpu_limit, mem_limit, volumes";
+  "image, available_on, backup_scripts, command, entrypoint, environment, dns, endpoint_mode, healthcheck, hosts, ignore_error, monitor_error, initialize_roles, labels, logging, mode, networks, placement, ports, replicas, restart_config, update_config, rollback_config, stop_grace_period, standalone, user, working_dir, cap_add, cap_drop, sysctls, cpu_limit, mem_limit, volumes";
 const VOLUME_KEYS = "source, target, type, readonly, driver, driver_opts, drbd, nfs";
 const IMAGE_KEYS = "from, roles, env, stop_signal, user, working_dir, standalone, entrypoint, command, privileged, expose, pull_on, pull_from, dockerfile";
 

@@ -10,7 +10,7 @@ import {
   serviceIgnoreChanges,
   type ServiceContext,
 } from "../../components/services/service-args";
-import { everyAttributeService, privateSite, stagingSite } from "../helpers/services-site-fixture";
+import { everyAttributeService, stagingSite } from "../helpers/services-site-fixture";
 import { resolve } from "./resolve-outputs";
 
 const site = stagingSite();
@@ -38,7 +38,7 @@ test("every attribute of a service maps to the swarm service inputs", async () =
     labels: [
       { label: "HIVE_STANDALONE", value: "True" },
       { label: "HIVE_VIP", value: "192.168.0.200" },
-      { label: "com.example.obj", value: '{"a":1}' },
+      { label: "com.example.obj", value: '{"a": 1}' },
     ],
     mode: { replicated: { replicas: 2 } },
     endpointSpec: {
@@ -48,8 +48,8 @@ test("every attribute of a service maps to the swarm service inputs", async () =
         { targetPort: 5353, publishedPort: 5353, protocol: "udp", publishMode: "host" },
       ],
     },
-    updateConfig: { parallelism: 1, order: "stop-first", failureAction: "rollback", monitor: "15s" },
-    rollbackConfig: { parallelism: 1, order: "stop-first", failureAction: "pause", monitor: "15s" },
+    updateConfig: { parallelism: 2, delay: "10s", failureAction: "rollback", monitor: "15s", maxFailureRatio: "0.5", order: "start-first" },
+    rollbackConfig: { order: "stop-first" },
     convergeConfig: { delay: "5s", timeout: "10m" },
     taskSpec: {
       containerSpec: {
@@ -103,7 +103,9 @@ test("powerdns (pull image, secret in args and env, two ports, replicas unset)",
       { targetPort: 53, publishedPort: 53, protocol: "udp", publishMode: "ingress" },
     ],
   });
-  assert.deepEqual(args.updateConfig, { parallelism: 1, order: "start-first", failureAction: "rollback", monitor: "15s" });
+  // Swarm's defaults, as hive-builder left them.
+  assert.equal(args.updateConfig, undefined);
+  assert.equal(args.rollbackConfig, undefined);
   assert.deepEqual(args.taskSpec, {
     containerSpec: {
       image: "procube/powerdns:latest",
@@ -135,21 +137,14 @@ test("powerdns (pull image, secret in args and env, two ports, replicas unset)",
   assert.deepEqual(serviceIgnoreChanges(svc), ["mode.replicated.replicas"]);
 });
 
-test("pdnsdb: built image authenticates to the site registry, DRBD volume forces stop-first, dnsrr", async () => {
+test("pdnsdb: built image authenticates to the site registry, swarm's update policy, dnsrr", async () => {
   const svc = site.services.find((s) => s.name === "pdnsdb")!;
   const args = (await resolve(serviceArgs(svc, { ...ctx, image: "s-hive3.pdns:5000/image_pdnsdb:abc" }))) as Record<string, unknown>;
   assert.deepEqual(args.auth, { serverAddress: "s-hive3.pdns:5000", username: "hive", password: { secret: "regpw" } });
   assert.deepEqual(args.endpointSpec, { mode: "dnsrr" });
-  assert.deepEqual(args.updateConfig, { parallelism: 1, order: "stop-first", failureAction: "rollback", monitor: "15s" });
+  assert.equal(args.updateConfig, undefined);
   const spec = (args.taskSpec as { containerSpec: { mounts: unknown } }).containerSpec;
   assert.deepEqual(spec.mounts, [{ type: "volume", target: "/var/lib/mysql", source: "pdnsdb_data", readOnly: false }]);
-});
-
-test("private: a plain volume does not force stop-first", async () => {
-  const p = privateSite();
-  const svc = p.services.find((s) => s.name === "pdnsdb")!;
-  const args = (await resolve(serviceArgs(svc, { ...ctx, site: p }))) as Record<string, unknown>;
-  assert.deepEqual(args.updateConfig, { parallelism: 1, order: "start-first", failureAction: "rollback", monitor: "15s" });
 });
 
 test("global mode, ext repository auth, healthcheck string and disable", async () => {

@@ -74,12 +74,12 @@ test("every attribute reaches the docker.Service; driver volume, declared networ
     labels: [
       { label: "HIVE_STANDALONE", value: "True" },
       { label: "HIVE_VIP", value: "192.168.0.200" },
-      { label: "com.example.obj", value: '{"a":1}' },
+      { label: "com.example.obj", value: '{"a": 1}' },
     ],
     mode: { replicated: { replicas: 2 } },
     name: "allattrs",
-    rollbackConfig: { failureAction: "pause", monitor: "15s", order: "stop-first", parallelism: 1 },
-    updateConfig: { failureAction: "rollback", monitor: "15s", order: "stop-first", parallelism: 1 },
+    rollbackConfig: { order: "stop-first" },
+    updateConfig: { delay: "10s", failureAction: "rollback", maxFailureRatio: "0.5", monitor: "15s", order: "start-first", parallelism: 2 },
     taskSpec: {
       secret: {
         containerSpec: {

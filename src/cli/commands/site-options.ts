@@ -1,6 +1,6 @@
 // Options shared by the commands that read the inventory: the stage and the inventory folder.
 import { resolve } from "node:path";
-import type { Stage } from "../../inventory";
+import { builderSetVars, type Stage } from "../../inventory";
 import { readSettings, readStackConfig, resolveInventory, resolveStage } from "../context";
 
 export interface SiteOptions {
@@ -17,10 +17,15 @@ export interface SiteOptions {
  */
 export function resolveSiteOptions(opts: { stage?: string; inventory?: string }, cwd = process.cwd()): SiteOptions {
   const stage = resolveStage(opts.stage, readSettings(cwd));
-  const vars = readStackConfig(cwd, stage)["hive:vars"];
+  const config = readStackConfig(cwd, stage);
+  const vars = config["hive:vars"];
   return {
     stage,
     inventoryDir: opts.inventory !== undefined ? resolve(cwd, opts.inventory) : resolveInventory(cwd, stage),
-    vars: vars !== null && typeof vars === "object" && !Array.isArray(vars) ? (vars as Record<string, unknown>) : {},
+    // As the program reads them: the hive-builder variables of `hive set`, then hive:vars.
+    vars: {
+      ...builderSetVars((key) => config[`hive:${key}`]),
+      ...(vars !== null && typeof vars === "object" && !Array.isArray(vars) ? (vars as Record<string, unknown>) : {}),
+    },
   };
 }
