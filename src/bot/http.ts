@@ -513,10 +513,12 @@ export class BotServer {
       case "status": {
         ctx.action = "status";
         if (command.stage) ctx.stage = command.stage;
-        const stages = ((await service.listStacks(who)).body.stages as { name: string; lock: { token: string } | null; lastRun: { operation: string; status: string } | null }[])
+        type Lock = { token?: string; stale?: boolean } | null;
+        const stages = ((await service.listStacks(who)).body.stages as { name: string; lock: Lock; lastRun: { operation: string; status: string } | null }[])
           .filter((s) => !command.stage || s.name === command.stage);
+        const holder = (lock: NonNullable<Lock>) => lock.token ?? (lock.stale ? "stale backend lock" : "backend lock");
         const lines = stages.map(
-          (s) => `${s.name}: ${s.lock ? `busy (${s.lock.token})` : "free"}${s.lastRun ? `, last ${s.lastRun.operation} ${s.lastRun.status}` : ""}`,
+          (s) => `${s.name}: ${s.lock ? `busy (${holder(s.lock)})` : "free"}${s.lastRun ? `, last ${s.lastRun.operation} ${s.lastRun.status}` : ""}`,
         );
         return ephemeral(200, lines.join("\n") || "no stages visible");
       }

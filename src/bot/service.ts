@@ -119,7 +119,13 @@ export class BotService {
     this.lockCache = new SingleFlight(ttl);
     this.restore();
     this.sweep();
-    this.sweeper = setInterval(() => this.sweep(), SWEEP_MS).unref();
+    this.sweeper = setInterval(() => {
+      try {
+        this.sweep();
+      } catch (err) {
+        this.deps.log("error", "sweeping plan files failed", { error: errorText(err) });
+      }
+    }, SWEEP_MS).unref();
   }
 
   get stages(): string[] {
@@ -136,6 +142,15 @@ export class BotService {
       this.deps.audit.write(record);
     } catch (err) {
       this.deps.log("error", "writing the audit log failed", { kind: record.kind, error: errorText(err) });
+    }
+  }
+
+  /** Removes a file; a failure is logged (a leftover plan file is removed by a later sweep). */
+  private remove(file: string): void {
+    try {
+      rmSync(file, { force: true, recursive: true });
+    } catch (err) {
+      this.deps.log("warn", "removing a file failed", { file: path.basename(file), error: errorText(err) });
     }
   }
 
@@ -183,7 +198,7 @@ export class BotService {
         live.add(path.basename(run.planFile));
         continue;
       }
-      rmSync(run.planFile, { force: true });
+      this.remove(run.planFile);
       run.planFile = undefined;
       this.persist(run);
     }
@@ -195,7 +210,7 @@ export class BotService {
     }
     for (const name of files) {
       if (live.has(name)) continue;
-      rmSync(path.join(this.planDir, name), { force: true, recursive: true });
+      this.remove(path.join(this.planDir, name));
       this.deps.log("info", "removed an orphan plan file", { file: name });
     }
     try {
@@ -413,10 +428,10 @@ export class BotService {
     this.locks.set(stage, { token: who.name, runId: id, since: run.createdAt });
     this.runs.set(id, run);
     this.lastRun.set(stage, id);
-    this.lockCache.invalidate(stage);
-    this.forgetOldRuns();
-    this.deps.log("info", "run started", { runId: id, stage, operation, by: who.name });
     try {
+      this.lockCache.invalidate(stage);
+      this.forgetOldRuns();
+      this.deps.log("info", "run started", { runId: id, stage, operation, by: who.name });
       const execution = this.deps.executor.start(
         {
           operation,
@@ -457,24 +472,30 @@ export class BotService {
 
   private finish(run: RunState, raw: RunResult): void {
     if (run.status !== "running") return;
-    const result = this.redact(raw);
+    // The lock goes first: nothing below may keep the stage busy.
+    if (this.locks.get(run.stage)?.runId === run.id) this.locks.delete(run.stage);
+    let result: RunResult;
+    try {
+      result = this.redact(raw);
+    } catch {
+      result = { status: raw.status, error: "the result could not be read" };
+    }
     run.status = result.status;
     run.result = result;
     run.finishedAt = this.iso();
     run.execution = undefined;
-    if (this.locks.get(run.stage)?.runId === run.id) this.locks.delete(run.stage);
     if (run.operation === "preview" && run.planFile) {
       // A saved plan lives as long as an approval could still use it.
       if (result.status === "succeeded") run.planExpiresAt = this.now() + this.deps.settings.approvalTtlMs;
       else {
-        rmSync(run.planFile, { force: true });
+        this.remove(run.planFile);
         run.planFile = undefined;
       }
     }
     // An applied plan cannot be used again (its approval was single-use).
     const preview = run.operation === "up" && run.previewRunId ? this.runs.get(run.previewRunId) : undefined;
     if (preview?.planFile) {
-      rmSync(preview.planFile, { force: true });
+      this.remove(preview.planFile);
       preview.planFile = undefined;
       this.persist(preview);
     }
@@ -506,7 +527,7 @@ export class BotService {
     for (const r of finished.slice(0, Math.max(0, this.runs.size - KEPT_RUNS))) {
       if (this.lastRun.get(r.stage) === r.id) continue;
       this.runs.delete(r.id);
-      if (r.planFile) rmSync(r.planFile, { force: true });
+      if (r.planFile) this.remove(r.planFile);
       try {
         this.deps.store.forgetRun(r.id);
       } catch (err) {
