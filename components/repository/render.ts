@@ -188,8 +188,9 @@ export function renderLogrotate(): string {
 }
 
 /**
- * `hive-backup.service`: one run of the backup tool (its settings are in /etc/default/hive-backup), from the
- * admin user's home as hive-builder ran it.
+ * `hive-backup.service`: one run of the backup tool (its settings are in /etc/default/hive-backup), as the
+ * admin user from its home, as hive-builder ran it: the services' backups reach the hives' docker APIs with
+ * the admin user's client certificates (~/.docker), which root does not have.
  */
 export function renderBackupService(site: Site): string {
   return [
@@ -199,6 +200,8 @@ export function renderBackupService(site: Site): string {
     "",
     "[Service]",
     "Type=oneshot",
+    `User=${site.adminUser}`,
+    `Group=${site.adminUser}`,
     `WorkingDirectory=/home/${site.adminUser}`,
     "ExecStart=/usr/local/bin/hive-backup.sh",
   ].join("\n");

@@ -234,9 +234,9 @@ test("a backup entry without a way back says so on restore; names cannot hold se
   );
 });
 
-test("the backup service runs from the admin's home; backups go to ~/backup as with hive-builder", () => {
+test("the backup service runs as the admin user from its home; backups go to ~/backup as with hive-builder", () => {
   const site = siteWith("/x", `      - name: files\n        directory: /x`);
-  assert.match(renderBackupService(site), /^WorkingDirectory=\/home\/admin$/m);
+  assert.match(renderBackupService(site), /^User=admin\nGroup=admin\nWorkingDirectory=\/home\/admin$/m);
   assert.equal(
     renderBackupDefaults(site),
     "# Settings of hive-backup.sh, written by hive.\nHIVE_BACKUP_DIR=/home/admin/backup\nHIVE_REGISTRY_KEEP_DAYS=3\nHIVE_ZABBIX_KEEP_DAYS=3",
