@@ -101,7 +101,7 @@ function repairTail(fd: number): number {
 
 export class AuditLog implements AuditSink {
   private fd: number | undefined;
-  private size: number;
+  private tornAt: number | undefined;
   /** Bytes of a torn last line removed when the log was opened. */
   readonly repairedBytes: number;
 
@@ -109,26 +109,31 @@ export class AuditLog implements AuditSink {
     mkdirSync(path.dirname(file), { recursive: true });
     this.fd = openSync(file, "a+", 0o600);
     this.repairedBytes = repairTail(this.fd);
-    this.size = fstatSync(this.fd).size;
   }
 
   write(record: AuditRecord): void {
     if (this.fd === undefined) throw new Error("audit log is closed");
     const line = Buffer.from(JSON.stringify({ time: new Date().toISOString(), ...record }) + "\n", "utf8");
+    // A record that failed part-way and could not be cut back then is cut back before anything else.
+    if (this.tornAt !== undefined) {
+      ftruncateSync(this.fd, this.tornAt);
+      this.tornAt = undefined;
+    }
+    // Where this record starts (another writer may have appended since the last one).
+    const start = fstatSync(this.fd).size;
     try {
       let off = 0;
       while (off < line.length) off += writeSync(this.fd, line, off, line.length - off);
       fsyncSync(this.fd);
     } catch (err) {
-      // Cutting back needs no free space; if even that fails, the next open repairs the tail.
+      // Cutting back needs no free space; should even that fail, the next write (or open) retries.
       try {
-        ftruncateSync(this.fd, this.size);
+        ftruncateSync(this.fd, start);
       } catch {
-        // nothing more can be done here
+        this.tornAt = start;
       }
       throw err;
     }
-    this.size += line.length;
   }
 
   close(): void {

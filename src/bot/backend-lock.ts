@@ -21,7 +21,7 @@ export interface BackendLocks {
 }
 
 /** Whether the process exists and is not a zombie (a killed CLI whose parent died with it). */
-function alive(pid: number): boolean {
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch (err) {

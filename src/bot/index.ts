@@ -127,7 +127,18 @@ export async function startBot(config: BotConfig, opts: StartOptions = {}): Prom
     process.on("uncaughtException", guard);
     process.on("unhandledRejection", guard);
   }
-  const address = await server.listen(opts.port ?? config.port, opts.host ?? config.host);
+  let address: AddressInfo;
+  try {
+    address = await server.listen(opts.port ?? config.port, opts.host ?? config.host);
+  } catch (err) {
+    // Nothing runs yet: release what was opened and give the error to the caller.
+    await server.close(0);
+    audit.close();
+    store.close();
+    process.off("uncaughtException", guard);
+    process.off("unhandledRejection", guard);
+    throw err;
+  }
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   log("info", "bot listening", { url: `http://${host}:${address.port}`, stages: config.stages });
   let closing: Promise<void> | undefined;

@@ -2,7 +2,9 @@
 // and the plan file it owns) and the Slack request signatures seen within the replay window.
 // Each change is one journal record written before the change takes effect; the journal is
 // compacted once most of it describes superseded versions.
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import * as path from "node:path";
+import { alive } from "./backend-lock";
 import { Journal } from "./journal";
 import type { Operation, RunResult } from "../automation/types";
 
@@ -45,14 +47,45 @@ type Entry =
 /** Compaction happens when the journal holds this many records more than the live state needs. */
 const COMPACT_SLACK = 500;
 
+/**
+ * Takes `<dir>/bot.pid` for this process, so that two bots never share one journal; a file left by
+ * a process that is gone (a crash) is taken over.
+ */
+function claimFolder(dir: string): string {
+  const file = path.join(dir, "bot.pid");
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, "wx", 0o600);
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      return file;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      const pid = Number.parseInt(readFileSync(file, "utf8"), 10);
+      if (Number.isInteger(pid) && pid > 0 && alive(pid))
+        throw new Error(`another bot (pid ${pid}) uses the data folder ${dir}: give each bot its own dataDir`);
+      rmSync(file, { force: true });
+    }
+  }
+  throw new Error(`cannot claim the data folder ${dir}`);
+}
+
 export class BotStore {
   readonly runs = new Map<string, StoredRun>();
   private readonly replays = new Map<string, number>();
   private readonly journal: Journal;
+  private readonly pidFile: string;
   private records = 0;
 
   constructor(readonly dir: string) {
-    this.journal = Journal.open(path.join(dir, "state.journal"));
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    this.pidFile = claimFolder(dir);
+    try {
+      this.journal = Journal.open(path.join(dir, "state.journal"));
+    } catch (err) {
+      rmSync(this.pidFile, { force: true });
+      throw err;
+    }
     for (const entry of this.journal.records as Entry[]) this.apply(entry);
     this.records = this.journal.records.length;
   }
@@ -109,5 +142,6 @@ export class BotStore {
 
   close(): void {
     this.journal.close();
+    rmSync(this.pidFile, { force: true });
   }
 }

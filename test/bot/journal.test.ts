@@ -170,3 +170,20 @@ test("AnonymousBudget records a burst, then a steady rate, and counts the rest",
   assert.deepEqual(budget.drain(), { kind: "suppressed", count: 45, since: "1970-01-01T00:00:00.000Z" });
   assert.equal(budget.drain(), undefined);
 });
+
+test("one data folder serves one bot: a second store on it is refused, a folder left by a dead process is taken over", () => {
+  const dir = tmp();
+  try {
+    const first = new BotStore(dir);
+    assert.throws(() => new BotStore(path.join(dir, ".")), /^Error: another bot \(pid \d+\) uses the data folder .*: give each bot its own dataDir$/);
+    first.close();
+    // a pid file whose process is gone (a crashed bot)
+    const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" }).stdout;
+    writeFileSync(path.join(dir, "bot.pid"), `${dead}\n`);
+    const second = new BotStore(dir);
+    assert.equal(readFileSync(path.join(dir, "bot.pid"), "utf8"), `${process.pid}\n`);
+    second.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
