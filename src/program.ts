@@ -10,7 +10,7 @@ import { builderSetVars } from "./inventory/builder-vars";
 import { Site, SiteOptions } from "../components/site";
 import { serverOutputs } from "../components/infra/fleet";
 import { INVENTORY_ENV } from "./automation/types";
-import { DestroyGuard, destroyGuard } from "../components/destroy-guard";
+import { guardSite } from "../components/destroy-guard";
 
 export interface ProgramConfig {
   /** Absolute path of the inventory folder. */
@@ -61,8 +61,7 @@ export function stackStage(): Stage {
 /** Creates the site's resources; returns the stack outputs. */
 export function runProgram(site: SiteModel, options: SiteOptions) {
   const component = new Site(site.name, { site, options });
-  const guard = destroyGuard(site.stage, options.allowDestroyProduction);
-  if (guard) new DestroyGuard(`${site.name}-destroy-guard`, component, guard.protect);
+  guardSite(site.name, component, site.stage, options.allowDestroyProduction);
   return {
     stage: site.stage,
     provider: site.provider,

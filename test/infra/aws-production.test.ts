@@ -38,11 +38,12 @@ test("root and DRBD disks are encrypted with the KMS key", () => {
   }
 });
 
-test("exactly the DRBD volumes, the Elastic IPs and the destroy guard are protected", () => {
+test("exactly the DRBD volumes, the Elastic IPs and the destroy guards are protected", () => {
   const protectedNames = view.all.filter((r) => r.protect).map((r) => `${r.type} ${r.name}`).sort();
   assert.deepEqual(protectedNames, [
     ...[0, 1, 2, 3].map((i) => `aws:ebs/volume:Volume pdns-aws-hive${i}-drbd`),
     ...[0, 1, 2, 3, 4].map((i) => `aws:ec2/eip:Eip pdns-aws-hive${i}-eip`),
     "hive:site:DestroyGuard pdns-destroy-guard",
+    "hive:site:DestroyGuard pdns-infra-destroy-guard",
   ].sort());
 });

@@ -109,9 +109,9 @@ test("DRBD data disks: 20 GB Premium_LRS, empty, in the VM's zone, attached as l
   assert.equal(data.createOption, "Attach");
 });
 
-test("protected: the DRBD disks, the public IPs and the destroy guard, nothing else", () => {
+test("protected: the DRBD disks, the public IPs and the destroy guards, nothing else", () => {
   const names = view.all.filter((r) => r.protect).map((r) => r.name).sort();
-  assert.deepEqual(names, ["pdns-azure-hive0-drbd", "pdns-azure-hive0-ip", "pdns-azure-hive1-drbd", "pdns-azure-hive1-ip", "pdns-azure-hive2-drbd", "pdns-azure-hive2-ip", "pdns-azure-hive3-ip", "pdns-destroy-guard"]);
+  assert.deepEqual(names, ["pdns-azure-hive0-drbd", "pdns-azure-hive0-ip", "pdns-azure-hive1-drbd", "pdns-azure-hive1-ip", "pdns-azure-hive2-drbd", "pdns-azure-hive2-ip", "pdns-azure-hive3-ip", "pdns-destroy-guard", "pdns-infra-destroy-guard"]);
 });
 
 test("no power command unless halted", () => {

@@ -9,9 +9,7 @@ import { DESTROY_GUARD_TYPE } from "../../components/destroy-guard";
 
 test("production: a protected guard that depends on every resource of the site, so a destroy must delete it first", async () => {
   const view = await planSite(buildSite({ stage: "production" }));
-  const [guard, ...more] = view.byType(DESTROY_GUARD_TYPE);
-  assert.deepEqual(more, []);
-  assert.equal(guard.name, "pdns-destroy-guard");
+  const guard = view.get(DESTROY_GUARD_TYPE, "pdns-destroy-guard");
   assert.equal(guard.protect, true);
   assert.equal(view.nameOf(guard.parent), "hive-production");
   const custom = view.all.filter((r) => r.custom);
@@ -21,9 +19,21 @@ test("production: a protected guard that depends on every resource of the site, 
   assert.ok(custom.some((r) => r.type === "pulumi:providers:aws" && guard.dependencies.includes(r.urn)));
 });
 
-test("production with allowDestroyProduction: the guard stays, unprotected, so an update lifts it", async () => {
+test("production: a second protected guard in the host fleet (part of build-infra) depends on the fleet's resources and the keys", async () => {
+  const view = await planSite(buildSite({ stage: "production" }));
+  const guard = view.get(DESTROY_GUARD_TYPE, "pdns-infra-destroy-guard");
+  assert.equal(guard.protect, true);
+  assert.equal(view.parentName(guard), "pdns-aws");
+  const fleetOrKeys = (r: { urn: string }) => r.urn.includes("::hive:infra:AwsHostFleet$") || r.urn.includes("::hive:pki:Pki$");
+  const guarded = view.all.filter((r) => r.custom && fleetOrKeys(r));
+  assert.ok(guarded.some((r) => r.type === "aws:ec2/instance:Instance") && guarded.some((r) => r.type.startsWith("tls:")));
+  assert.deepEqual(guarded.filter((r) => !guard.dependencies.includes(r.urn)).map((r) => r.name), []);
+  assert.deepEqual(guard.dependencies.filter((urn) => !guarded.some((r) => r.urn === urn)), []);
+});
+
+test("production with allowDestroyProduction: the guards stay, unprotected, so an update lifts them", async () => {
   const view = await planSite(buildSite({ stage: "production" }), { allowDestroyProduction: true });
-  assert.deepEqual(view.byType(DESTROY_GUARD_TYPE).map((r) => [r.name, r.protect]), [["pdns-destroy-guard", false]]);
+  assert.deepEqual(view.byType(DESTROY_GUARD_TYPE).map((r) => [r.name, r.protect]).sort(), [["pdns-destroy-guard", false], ["pdns-infra-destroy-guard", false]]);
 });
 
 test("staging has no guard", async () => {

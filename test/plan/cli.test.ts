@@ -38,11 +38,11 @@ test("staging --json: real type tokens, parents by name", () => {
   assert.equal(key?.parent, "pdns");
 });
 
-test("production (azure) --json: protected disks, public IPs and the destroy guard", () => {
+test("production (azure) --json: protected disks, public IPs and the destroy guards", () => {
   const plan = JSON.parse(hive("plan", "-s", "production", "-i", "examples/pdns/inventory", "--json")) as JsonPlan;
   assert.deepEqual(
     plan.resources.filter((r) => r.protect).map((r) => r.type).sort(),
-    [...Array(3).fill("azure-native:compute:Disk"), ...Array(4).fill("azure-native:network:PublicIPAddress"), "hive:site:DestroyGuard"],
+    [...Array(3).fill("azure-native:compute:Disk"), ...Array(4).fill("azure-native:network:PublicIPAddress"), "hive:site:DestroyGuard", "hive:site:DestroyGuard"],
   );
   assert.equal(plan.resources.filter((r) => r.type === "azure-native:compute:VirtualMachine").length, 4);
 });
