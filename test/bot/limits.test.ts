@@ -116,3 +116,24 @@ test("only the requester or an admin may cancel a run", async () => {
     await t.close();
   }
 });
+
+test("an executor that fails to start ends the run as failed, audited, and frees the stage", async () => {
+  const t = await startTestBot({
+    executor: () => ({
+      start() {
+        throw new Error("spawn EAGAIN");
+      },
+    }),
+  });
+  try {
+    const up = await request(t.url, "POST", "/stacks/staging/up", { token: alice });
+    assert.equal(up.status, 202);
+    const run = await waitForRun(t.url, up.json.runId as string, alice);
+    assert.deepEqual([run.status, run.result], ["failed", { status: "failed", error: "the update could not be started: spawn EAGAIN" }]);
+    assert.equal((await request(t.url, "GET", "/stacks/staging", { token: alice })).json.lock, null);
+    const result = t.auditLines().find((r) => r.kind === "result");
+    assert.deepEqual([result?.runId, result?.status], [up.json.runId, "failed"]);
+  } finally {
+    await t.close();
+  }
+});
