@@ -76,6 +76,11 @@ export function deriveHosts(a: HostsArgs, problems: ProblemList): HostsStage {
   const engine = new TemplateEngine({ env: a.env, baseDir: resolve(a.dir, "..") });
   const all = hostsBase.map((h) => h.name);
   const builtins: Record<string, unknown> = {
+    // Ansible's magic variables for an inventory folder (the project's root stands in for hive-builder's own
+    // playbook folder, which no project could use).
+    inventory_dir: a.dir,
+    playbook_dir: resolve(a.dir, ".."),
+    hive_root_dir: resolve(a.dir, ".."),
     hive_name: name,
     hive_stage: stage,
     hive_provider: spec.provider,

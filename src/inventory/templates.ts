@@ -9,6 +9,7 @@ import { basename, isAbsolute, resolve } from "node:path";
 import nunjucks from "nunjucks";
 import type { SecretSpec, SecretString, SourcePos, Value } from "./model";
 import { didYouMean } from "./errors";
+import * as F from "./ansible-filters";
 
 /** Ansible's `omit`: a value equal to it removes the key that holds it. */
 export const OMIT = "__omit_place_holder__hive";
@@ -40,6 +41,9 @@ class StrictUndefined {
     throw fail(new UndefinedUse(this.varName));
   }
 }
+
+/** A filter refused its input; reported with the expression it is in. */
+class FilterFailure extends Error {}
 
 class UndefinedUse extends Error {
   constructor(readonly varName: string) {
@@ -163,14 +167,36 @@ function environment(): nunjucks.Environment {
   env.addFilter("bool", (v: unknown) =>
     typeof v === "string" ? ["yes", "true", "on", "1"].includes(v.toLowerCase()) : Boolean(v),
   );
-  env.addFilter("to_json", (v: unknown) => JSON.stringify(v));
-  env.addFilter("to_nice_json", (v: unknown) => JSON.stringify(v, null, 4));
-  env.addFilter("regex_replace", (v: unknown, pattern: string, repl = "") =>
-    String(v).replace(new RegExp(pattern, "g"), repl.replace(/\\(\d)/g, "$$$1")),
-  );
-  env.addFilter("b64encode", (v: unknown) => Buffer.from(String(v)).toString("base64"));
-  env.addFilter("b64decode", (v: unknown) => Buffer.from(String(v), "base64").toString("utf8"));
-  env.addFilter("basename", (v: unknown) => basename(String(v)));
+  // Ansible's filters with Python's semantics (ansible-filters.ts).
+  const wrap =
+    (name: string, fn: (v: unknown, ...a: unknown[]) => unknown) =>
+    (v: unknown, ...a: unknown[]) => {
+      if (v instanceof StrictUndefined) throw fail(new UndefinedUse(v.varName));
+      try {
+        return fn(v, ...a);
+      } catch (err) {
+        if (err instanceof UndefinedUse || err instanceof TemplateEvalError) throw err;
+        throw fail(new FilterFailure(`filter ${name}: ${err instanceof Error ? err.message : String(err)}`));
+      }
+    };
+  const filters: Record<string, (v: unknown, ...a: unknown[]) => unknown> = {
+    to_json: F.toJson,
+    to_nice_json: F.toNiceJson,
+    from_json: F.fromJson,
+    from_yaml: F.fromYaml,
+    regex_replace: F.regexReplace,
+    regex_search: F.regexSearch,
+    combine: F.combine,
+    dict2items: F.dict2items,
+    items2dict: F.items2dict,
+    int: F.toInt,
+    quote: F.shellQuoteWord,
+    dirname: (v) => F.pyDirname(String(v)),
+    basename: (v) => F.pyBasename(String(v)),
+    b64encode: (v) => Buffer.from(String(v)).toString("base64"),
+    b64decode: (v) => Buffer.from(String(v), "base64").toString("utf8"),
+  };
+  for (const [name, fn] of Object.entries(filters)) env.addFilter(name, wrap(name, fn));
   env.addFilter("mandatory", (v: unknown) => {
     if (isUndef(v)) throw fail(new UndefinedUse(v instanceof StrictUndefined ? v.varName : "(value)"));
     return v;
@@ -263,6 +289,7 @@ export class TemplateEngine {
   private explain(err: unknown, source: string, scope: Scope): Error {
     if (err instanceof TemplateEvalError) return err;
     if (err instanceof UndefinedUse) return this.undefinedError(err.varName, source, scope);
+    if (err instanceof FilterFailure) return new TemplateEvalError(`cannot evaluate "${source}": ${err.message}`);
     const raw = err instanceof Error ? err.message : String(err);
     const detail = raw
       .replace(/^Template render error:\s*/, "")
@@ -292,13 +319,25 @@ export class TemplateEngine {
           throw fail(new TemplateEvalError(`lookup('file', '${first}'): cannot read ${path}`));
         }
       }
+      case "template": {
+        // Ansible renders the file with the variables of the task: here, those of the value being evaluated.
+        const path = isAbsolute(first) ? first : resolve(this.opts.baseDir, first);
+        let text: string;
+        try {
+          text = readFileSync(path, "utf8");
+        } catch {
+          throw fail(new TemplateEvalError(`lookup('template', '${first}'): cannot read ${path}`));
+        }
+        const rendered = this.evaluate(text, this.scopes[this.scopes.length - 1]);
+        return typeof rendered === "string" ? rendered : String(rendered);
+      }
       case "vars": {
         const scope = this.scopes[this.scopes.length - 1];
         if (!scope.has(first)) throw fail(new UndefinedUse(first));
         return scope.get(first);
       }
       default:
-        throw fail(new TemplateEvalError(`lookup('${String(kind)}', …) is not supported; supported: password, env, file, vars`));
+        throw fail(new TemplateEvalError(`lookup('${String(kind)}', …) is not supported; supported: password, env, file, template, vars`));
     }
   }
 

@@ -151,7 +151,7 @@ const templateCases: Case[] = [
     files: { "group_vars/services.yml": 'db: "{{ nope }}"\n', "s.yml": web("image: nginx", "environment:", '  A: "{{ db }}"') },
     expected: ['group_vars/services.yml:1:1: in variable "db": cannot evaluate "{{ nope }}": undefined variable "nope"; define it in group_vars or stack config hive:vars, or use default(...)'],
   },
-  { name: "unsupported lookup", files: { "s.yml": web("image: nginx", "environment:", "  A: \"{{ lookup('pipe', 'date') }}\"") }, expected: ["s.yml:6:10: services.web.environment.A: lookup('pipe', …) is not supported; supported: password, env, file, vars"] },
+  { name: "unsupported lookup", files: { "s.yml": web("image: nginx", "environment:", "  A: \"{{ lookup('pipe', 'date') }}\"") }, expected: ["s.yml:6:10: services.web.environment.A: lookup('pipe', …) is not supported; supported: password, env, file, template, vars"] },
   { name: "error in group_vars", files: { "group_vars/all.yml": 'x: "{{ missing }}"\n' }, expected: ['group_vars/all.yml:1:1: in variable "x": cannot evaluate "{{ missing }}": undefined variable "missing"; define it in group_vars or stack config hive:vars, or use default(...)'] },
 ];
 

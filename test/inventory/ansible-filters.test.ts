@@ -1,0 +1,81 @@
+// Ansible's filters and lookups as inventories use them, checked against the examples of the Ansible
+// documentation (docs.ansible.com: "Using filters to manipulate data", the builtin filter and lookup pages).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { loadSite } from "../../src/inventory";
+import { Scope, TemplateEngine, type VarDef } from "../../src/inventory/templates";
+import { HIVE, writeInventory } from "./helpers";
+
+function ev(expr: string, vars: Record<string, unknown> = {}, baseDir = "/"): unknown {
+  const engine = new TemplateEngine({ env: { HOME: "/home/op" }, baseDir });
+  const defs = new Map<string, VarDef>(Object.entries(vars).map(([k, raw]) => [k, { raw, pos: null }]));
+  return engine.evaluate(expr, new Scope(engine, defs, {}));
+}
+
+const CASES: [string, unknown, Record<string, unknown>?][] = [
+  // Paths (os.path).
+  ["{{ '/etc/asdf/foo.txt' | dirname }}", "/etc/asdf"],
+  ["{{ '/etc/asdf/foo.txt' | basename }}", "foo.txt"],
+  ["{{ 'foo.txt' | dirname }}", ""],
+  ["{{ '/etc/asdf/' | basename }}", ""],
+  // Base64.
+  ["{{ 'Hello' | b64encode }}", "SGVsbG8="],
+  ["{{ 'SGVsbG8=' | b64decode }}", "Hello"],
+  // Regular expressions.
+  ["{{ 'ansible' | regex_replace('^a.*i(.*)$', 'a\\\\1') }}", "able"],
+  ["{{ 'foobar' | regex_replace('^f.*o(.*)$', '\\\\1') }}", "bar"],
+  ["{{ 'localhost:80' | regex_replace('^(?P<host>.+):(?P<port>\\\\d+)$', '\\\\g<host>, \\\\g<port>') }}", "localhost, 80"],
+  ["{{ 'localhost:80' | regex_replace(':80') }}", "localhost"],
+  ["{{ 'CAR' | regex_replace('a', 'x', ignorecase=True) }}", "CxR"],
+  ["{{ 'price $5' | regex_replace('\\\\$(\\\\d)', '\\\\1 dollars') }}", "price 5 dollars"],
+  ["{{ 'server1/database42' | regex_search('database[0-9]+') }}", "database42"],
+  ["{{ 'server1/database42' | regex_search('server([0-9]+)/database([0-9]+)', '\\\\1', '\\\\2') }}", ["1", "42"]],
+  ["{{ 'ansible' | regex_search('foobar') }}", null],
+  // Dictionaries.
+  ["{{ {'a':1, 'b':2} | combine({'b':3}) }}", { a: 1, b: 3 }],
+  // The documentation writes these dictionaries inline; "}}" inside an expression ends it early in the
+  // template engine hive uses (docs/inventory.md), so they come from variables here.
+  ["{{ x | combine(y, recursive=True) }}", { a: { foo: 1, bar: 3, baz: 4 }, b: 2 }, { x: { a: { foo: 1, bar: 2 }, b: 2 }, y: { a: { bar: 3, baz: 4 } } }],
+  ["{{ x | combine(y) }}", { a: { bar: 3, baz: 4 }, b: 2 }, { x: { a: { foo: 1, bar: 2 }, b: 2 }, y: { a: { bar: 3, baz: 4 } } }],
+  ["{{ tags | dict2items }}", [{ key: "Application", value: "payment" }, { key: "Environment", value: "dev" }], { tags: { Application: "payment", Environment: "dev" } }],
+  ["{{ files | dict2items(key_name='file', value_name='path') }}", [{ file: "users", path: "/etc/passwd" }], { files: { users: "/etc/passwd" } }],
+  ["{{ tags | items2dict }}", { Application: "payment", Environment: "dev" }, { tags: [{ key: "Application", value: "payment" }, { key: "Environment", value: "dev" }] }],
+  ["{{ tags | items2dict(key_name='k', value_name='v') }}", { a: 1 }, { tags: [{ k: "a", v: 1 }] }],
+  // JSON and YAML.
+  ["{{ {'a': 1, 'b': [True, None]} | to_json }}", '{"a": 1, "b": [true, null]}'],
+  ["{{ {'b': 1, 'a': 'é'} | to_nice_json }}", '{\n    "a": "\\u00e9",\n    "b": 1\n}'],
+  ["{{ '{\"a\": [1, 2]}' | from_json }}", { a: [1, 2] }],
+  ["{{ 'a: 1\\nb: [x, y]' | from_yaml }}", { a: 1, b: ["x", "y"] }],
+  // Conversions.
+  ["{{ '42' | int }}", 42],
+  ["{{ 'x' | int }}", 0],
+  ["{{ '0x1F' | int(base=16) }}", 31],
+  ["{{ 'yes' | bool }}", true],
+  ["{{ \"it's here\" | quote }}", "'it'\"'\"'s here'"],
+  ["{{ 'plain-word' | quote }}", "plain-word"],
+  // Lookups.
+  ["{{ lookup('env', 'HOME') }}", "/home/op"],
+];
+
+for (const [expr, want, vars] of CASES) {
+  test(`filter: ${expr}`, () => assert.deepEqual(ev(expr, vars), want));
+}
+
+test("mandatory fails on an undefined variable; a filter error names the expression", () => {
+  assert.throws(() => ev("{{ nope | mandatory }}"), /undefined variable "nope"/);
+  assert.throws(() => ev("{{ 'x' | from_json }}"), /cannot evaluate "\{\{ 'x' \| from_json \}\}": filter from_json: /);
+});
+
+test("the project's construct: lookup('file', inventory_dir | dirname + '/secrets.yml') | from_yaml | default({})", () => {
+  const dir = writeInventory({
+    "inventory/hive.yml": HIVE,
+    "inventory/group_vars/all.yml": "secrets: \"{{ lookup('file', inventory_dir | dirname + '/secrets.yml') | from_yaml | default({}) }}\"\nroot: '{{ playbook_dir }}'\n",
+    "secrets.yml": "api_key: k-123\nlist: [1, 2]\n",
+    "tpl.j2": "name={{ hive_name }} key={{ secrets.api_key }}",
+  });
+  const site = loadSite({ inventoryDir: join(dir, "inventory"), stage: "private", vars: { rendered: "{{ lookup('template', 'tpl.j2') }}" } });
+  assert.deepEqual(site.vars.secrets, { api_key: "k-123", list: [1, 2] });
+  assert.equal(site.vars.root, dir);
+  assert.equal(site.vars.rendered, "name=demo key=k-123");
+});
