@@ -103,7 +103,7 @@ export function hostSteps(site: Site, host: Host, options: HostStepOptions = {})
   const users = renderUsers(host);
   if (users !== "") steps.push(plan({ step: "users", kind: "users", host: on, env: { HIVE_USERS: users }, after: ["base"] }));
   steps.push(
-    plan({ step: "tls", kind: "tls", host: on, env: { HIVE_FQDN: host.name }, inputs: ["HIVE_CA_CERT", "HIVE_CERT"], secrets: ["HIVE_KEY"], after: ["base"] }),
+    plan({ step: "tls", kind: "tls", host: on, env: { HIVE_FQDN: host.name, HIVE_ADMIN_USER: site.adminUser }, inputs: ["HIVE_CA_CERT", "HIVE_CERT"], secrets: ["HIVE_KEY"], after: ["base"] }),
   );
   steps.push(
     plan({

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { proveIdempotent, Machine, familyOf, ALL_OS, type OsFamily } from "./harness";
 import { threeHivesAndRepoSite } from "../helpers/host-site-fixture";
@@ -145,11 +145,11 @@ test("firewall reloads the chain when a live rule went missing", () => {
 });
 
 for (const os of ALL_OS) {
-  test(`tls (${os}): CA, host certificate and key (0600, from stdin) installed and trusted`, () => {
+  test(`tls (${os}): CA, host certificate and key (0600, from stdin) installed and trusted; the admin's docker client`, () => {
     proveIdempotent({
       kind: "tls",
       os,
-      env: { HIVE_FQDN: hive.name, HIVE_CA_CERT: CA, HIVE_CERT: CERT },
+      env: { HIVE_FQDN: hive.name, HIVE_CA_CERT: CA, HIVE_CERT: CERT, HIVE_ADMIN_USER: "admin" },
       secrets: { HIVE_KEY: KEY },
       expect: [familyOf(os) === "el" ? "update-ca-trust extract" : "update-ca-certificates"],
       failAt: familyOf(os) === "el" ? "update-ca-trust" : "update-ca-certificates",
@@ -157,6 +157,11 @@ for (const os of ALL_OS) {
         assert.equal(m.read(`etc/pki/tls/private/${hive.name}_key.pem`), `${KEY}\n`);
         assert.equal(m.read(`etc/pki/tls/certs/${hive.name}_cert.pem`), `${CERT}\n`);
         assert.equal(m.read("etc/pki/tls/certs/hive-ca.pem"), `${CA}\n`);
+        // docker -H tcp://<hive>:2376 --tlsverify as the admin user (backups, initialisation).
+        assert.equal(m.read("home/admin/.docker/ca.pem"), `${CA}\n`);
+        assert.equal(m.read("home/admin/.docker/cert.pem"), `${CERT}\n`);
+        assert.equal(m.read("home/admin/.docker/key.pem"), `${KEY}\n`);
+        assert.equal(statSync(join(m.root, "home/admin/.docker/key.pem")).mode & 0o777, 0o600);
       },
     });
   });

@@ -271,3 +271,25 @@ test("backup entry names are checked: distinct, not hive's own, usable in a file
   assert.throws(() => siteWith("/x", `      - name: hive-zabbix\n        directory: /x`), /"hive-zabbix" is the name of hive's own backup/);
   assert.throws(() => siteWith("/x", `      - name: "a b"\n        directory: /x`), /"a b" must be letters, digits/);
 });
+
+test("a backup that comes out empty is a failure: no file is kept and -latest stays on the last good one", () => {
+  const w = newWorld();
+  try {
+    const site = siteWith(w.data, `      - name: db-dump\n        backup_command: cat DATA/db.txt\n        restore_command: cat > DATA/db.txt\n        ext: sql`);
+    const db = site.services.find((s) => s.name === "db")!;
+    install(w, site, db);
+    writeFileSync(join(w.data, "db.txt"), "row 1\n");
+    assert.equal(tool(w, ["-l", "db"]).status, 0);
+    const good = readlinkSync(join(w.backups, "backup-db-dump-latest.sql"));
+    // The command succeeds but writes nothing (a dump of a database that was not there, say).
+    writeFileSync(join(w.data, "db.txt"), "");
+    spawnSync("sleep", ["1"]);
+    const r = tool(w, ["-l", "db"]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /backup of db-dump failed/);
+    assert.equal(readlinkSync(join(w.backups, "backup-db-dump-latest.sql")), good);
+    assert.deepEqual(readdirSync(w.backups).filter((f) => f.endsWith(".part") || f !== good && f.startsWith("backup-db-dump-2")), []);
+  } finally {
+    rmSync(w.top, { recursive: true, force: true });
+  }
+});

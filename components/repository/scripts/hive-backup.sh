@@ -22,8 +22,6 @@ if [ -r "$ROOT/etc/default/hive-backup" ]; then
 fi
 dir="$ROOT${HIVE_BACKUP_DIR:-/var/lib/hive/backup}"
 hooks="$ROOT/var/lib/hive-backup.d"
-registry_compose=(docker compose -p registry -f "$ROOT/var/lib/hive/registry/compose.yml")
-zabbix_compose=(docker compose -p zabbix -f "$ROOT/var/lib/hive/zabbix/compose.yml")
 
 restore=0
 only=""
@@ -43,7 +41,7 @@ hive_backup_entry() {
   local entry="$1" ext="$2" days="$3" file
   shift 3
   file="backup-$entry-$(date +%Y%m%d%H%M%S).$ext"
-  if "$@" >"$dir/$file.part"; then
+  if "$@" >"$dir/$file.part" && [ -s "$dir/$file.part" ]; then
     mv "$dir/$file.part" "$dir/$file"
     ln -sfn "$file" "$dir/backup-$entry-latest.$ext"
     echo "backed up $entry to $dir/$file"
@@ -93,21 +91,37 @@ hive_backup_failed() {
   status=1
 }
 
-# The built-in targets are called by name (backup_<name> / restore_<name>); the database password is
-# expanded inside the container.
-# shellcheck disable=SC2016
-registry_tar() { "${registry_compose[@]}" exec -T registry_server tar czf - -C /var/lib/registry .; }
-# shellcheck disable=SC2016
-registry_untar() {
-  "${registry_compose[@]}" exec -T registry_server sh -c 'rm -rf /var/lib/registry/* && tar xzf - -C /var/lib/registry'
+# The built-in targets are called by name (backup_<name> / restore_<name>).
+
+# The running container of one of hive's compose services, found by compose's labels: the backup runs as
+# the admin user, who may not read the compose project's files (the Zabbix .env holds a password).
+compose_container() {
+  local id
+  id="$(docker ps -q --filter "label=com.docker.compose.project=$1" --filter "label=com.docker.compose.service=$2" | head -n 1)"
+  [ -n "$id" ] || { echo "hive-backup.sh: no running container of $2 (compose project $1)" >&2; return 1; }
+  printf '%s\n' "$id"
+}
+registry_tar() {
+  local c
+  c="$(compose_container registry registry_server)" && docker exec -i "$c" tar czf - -C /var/lib/registry .
 }
 # shellcheck disable=SC2016
+registry_untar() {
+  local c
+  c="$(compose_container registry registry_server)" &&
+    docker exec -i "$c" sh -c 'rm -rf /var/lib/registry/* && tar xzf - -C /var/lib/registry'
+}
+# The database password is expanded inside the container.
+# shellcheck disable=SC2016
 zabbix_dump() {
-  "${zabbix_compose[@]}" exec -T zabbix-db sh -c 'mysqldump -u zabbix -p"$MYSQL_PASSWORD" --single-transaction zabbix' | gzip
+  local c
+  c="$(compose_container zabbix zabbix-db)" &&
+    docker exec -i "$c" sh -c 'mysqldump -u zabbix -p"$MYSQL_PASSWORD" --single-transaction zabbix' | gzip
 }
 # shellcheck disable=SC2016
 zabbix_load() {
-  gunzip -c | "${zabbix_compose[@]}" exec -T zabbix-db sh -c 'mysql -u zabbix -p"$MYSQL_PASSWORD" zabbix'
+  local c
+  c="$(compose_container zabbix zabbix-db)" && gunzip -c | docker exec -i "$c" sh -c 'mysql -u zabbix -p"$MYSQL_PASSWORD" zabbix'
 }
 backup_hive-registry() { hive_backup_entry hive-registry tar.gz "${HIVE_REGISTRY_KEEP_DAYS:-3}" registry_tar; }
 restore_hive-registry() { hive_restore_archive hive-registry tar.gz registry_untar; }

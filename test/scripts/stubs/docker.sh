@@ -115,5 +115,25 @@ case "$1 ${2:-}" in
         ;;
     esac
     ;;
+  # A container of a compose project, found by compose's labels; its id here is <project>/<service>.
+  "ps -q")
+    log R
+    project="$(sed -n 's/.*label=com\.docker\.compose\.project=\([^ ]*\).*/\1/p' <<<"$*")"
+    svc="$(sed -n 's/.*label=com\.docker\.compose\.service=\([^ ]*\).*/\1/p' <<<"$*")"
+    if [ -f "$D/compose/$project/$svc" ]; then echo "$project/$svc"; fi
+    ;;
+  "exec -i")
+    log R
+    id="$3"
+    shift 3
+    if [ -f "$D/compose/$id" ]; then
+      echo "exec $id: $*" >>"$S/exec.log"
+      if [ -t 0 ]; then :; else cat >>"$S/exec-stdin.log"; fi
+      echo "dump of $id"
+    else
+      echo "Error: No such container: $id" >&2
+      exit 1
+    fi
+    ;;
   *) echo "stub docker: no behaviour for: $*" >&2 && exit 2 ;;
 esac
