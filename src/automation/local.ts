@@ -102,6 +102,7 @@ export class LocalStackRunner implements StackRunner {
         target: opts.targets,
         message: opts.message,
         signal: opts.signal && lateAbortSignal(opts.signal),
+        parallel: opts.parallel,
       },
     };
   }

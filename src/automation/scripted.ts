@@ -57,6 +57,8 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 export class ScriptedStackRunner implements StackRunner {
   readonly calls: RecordedCall[] = [];
+  /** The engine parallelism each operation asked for, in order (kept apart from calls, which most tests compare whole). */
+  readonly parallels: (number | undefined)[] = [];
   private versions: Record<string, number> = {};
 
   constructor(private readonly options: ScriptedRunnerOptions = {}) {}
@@ -91,6 +93,7 @@ export class ScriptedStackRunner implements StackRunner {
   private async play(operation: Operation, stage: string, opts: RunOptions): Promise<RunResult> {
     const env = this.options.recordEnv?.filter((name) => process.env[name] !== undefined);
     this.record({ method: operation, stage, planFile: opts.planFile, targets: opts.targets, destroy: opts.destroy, env });
+    this.parallels.push(opts.parallel);
     if (operation === "up" && opts.planFile !== undefined) {
       if (!existsSync(opts.planFile)) throw new Error(`plan file ${opts.planFile} not found`);
       const plan = JSON.parse(readFileSync(opts.planFile, "utf8")) as { stage: string; version: number };

@@ -32,6 +32,8 @@ export interface RunOptions {
   inventory?: string;
   /** Aborting asks the engine to stop cleanly (SIGINT to the CLI). */
   signal?: AbortSignal;
+  /** Resource operations the engine runs at once (`pulumi --parallel`); default: the engine's own. */
+  parallel?: number;
 }
 
 /** Outputs as the layer returns them: secret values never leave it (see publicOutputs). */

@@ -74,3 +74,18 @@ test("describePlan names the operation, the part and the number of targets", () 
   assert.equal(describePlan(plan, ["a"]), "hive: up of deploy-services (limited to powerdns) on stage staging, 1 resource targeted");
   assert.equal(describePlan(planCommand("up", {}, {})), "hive: up of the whole stack on stage private");
 });
+
+test("siteParallel: a slot per service and four per server, never below 16 or above 64", async () => {
+  const { siteParallel } = await import("../../src/cli/parallel");
+  assert.deepEqual(
+    [
+      [1, 0],
+      [3, 2],
+      [3, 10],
+      [4, 6],
+      [3, 60],
+      [30, 300],
+    ].map(([servers, services]) => siteParallel(servers, services)),
+    [16, 16, 22, 22, 64, 64],
+  );
+});

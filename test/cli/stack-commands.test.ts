@@ -206,3 +206,18 @@ test("outputs: secrets masked, --show-secrets shows them, --json", async () => {
   assert.equal(await j.run("outputs", "--json", "--show-secrets"), 0, j.err());
   assert.deepEqual(JSON.parse(j.out()), { registryPassword: "reg-pass-123", site: "pdns", ssh_config: "Host a\n  HostName 1.2.3.4" });
 });
+
+test("engine parallelism: one slot per service and four per server (16..64), else hive:parallel, else --parallel", async () => {
+  const h = harness();
+  // pdns in staging: 4 servers and 6 services.
+  assert.equal(await h.run("up", "-s", "staging"), 0, h.err());
+  assert.equal(await h.run("preview", "-s", "staging", "--parallel", "3"), 0, h.err());
+  assert.equal(await h.run("set", "parallel", "40", "-s", "staging"), 0, h.err());
+  assert.equal(await h.run("up", "-s", "staging"), 0, h.err());
+  assert.equal(await h.run("up", "-s", "staging", "--parallel", "5"), 0, h.err());
+  // destroy does not load the inventory: the lower bound, or what the stack config says.
+  assert.equal(await h.run("destroy", "-s", "private", "--yes"), 0, h.err());
+  assert.deepEqual(h.runner.parallels, [22, 3, 40, 5, 16]);
+  assert.equal(await h.run("up", "-s", "staging", "--parallel", "0"), 1);
+  assert.match(h.err(), /--parallel: a whole number of at least 1 is expected, got "0"/);
+});

@@ -7,10 +7,12 @@ import { describePlan, planCommand, DESTROYABLE_PHASES, type StackCommand, type 
 import { CliError, isLockError, lockMessage, readSettings, readStackConfig, resolveInventory, resolveStage, writeStackConfigValue } from "../context";
 import type { CliDeps } from "../deps";
 import { errorDiagnostics, failureReport } from "../failure";
+import { chooseParallel, PARALLEL_KEY } from "../parallel";
 import { LIMITABLE, PHASES, parseUrn, phaseTargets, type Phase, type PlannedResource } from "../phases";
 
 export interface StackCliOptions extends StackCommandOptions {
   inventory?: string;
+  parallel?: string;
   yes?: boolean;
   json?: boolean;
   message?: string;
@@ -27,15 +29,15 @@ const PHASE_HELP: Record<Phase, string> = {
 };
 
 /** The inventory must load for the stage before the program runs: its problems are the message. */
-export function checkInventory(deps: CliDeps, plan: StackPlan, inventoryFlag?: string): string {
+export function checkInventory(deps: CliDeps, plan: StackPlan, inventoryFlag?: string): { dir: string; size: { servers: number; services: number } } {
   const dir = resolveInventory(deps.root, plan.stage, inventoryFlag);
   try {
-    loadSite({ inventoryDir: dir, stage: plan.stage, contextDir: `${deps.root}/.hive/${plan.stage}` });
+    const site = loadSite({ inventoryDir: dir, stage: plan.stage, contextDir: `${deps.root}/.hive/${plan.stage}` });
+    return { dir, size: { servers: site.hosts.length, services: site.services.length } };
   } catch (err) {
     if (err instanceof InventoryError) throw new CliError(err.message);
     throw err;
   }
-  return dir;
 }
 
 /**
@@ -100,7 +102,9 @@ export async function runStackCommand(command: StackCommand, opts: StackCliOptio
   const plan = planCommand(command, opts, readSettings(deps.root));
   if (plan.operation === "destroy") refuseProductionDestroy(deps, plan);
   deps.checkPulumi();
-  const inventoryDir = plan.runsProgram ? checkInventory(deps, plan, opts.inventory) : resolveInventory(deps.root, plan.stage, opts.inventory);
+  const checked = plan.runsProgram ? checkInventory(deps, plan, opts.inventory) : undefined;
+  const inventoryDir = checked?.dir ?? resolveInventory(deps.root, plan.stage, opts.inventory);
+  const parallel = chooseParallel(opts.parallel, readStackConfig(deps.root, plan.stage)[PARALLEL_KEY], checked?.size);
   const targets = plan.phase ? await phaseTargetList(deps, plan, inventoryDir) : undefined;
   const log = (line: string) => (opts.json ? deps.err(`${line}\n`) : deps.out(`${line}\n`));
   log(describePlan(plan, targets));
@@ -133,6 +137,7 @@ export async function runStackCommand(command: StackCommand, opts: StackCliOptio
     message: opts.message,
     signal: deps.interruptSignal?.(),
     onOutput: log,
+    parallel,
   });
   if (result.status === "cancelled") throw new CliError(`${plan.operation} cancelled`, 130);
   if (result.status === "failed") {
@@ -154,6 +159,7 @@ function addCommon(cmd: Command): Command {
     .addOption(stageOption())
     .addOption(inventoryOption())
     .option("--json", "print the result as JSON on stdout (progress goes to stderr)")
+    .option("--parallel <n>", "resource operations at once; default: stack config hive:parallel, else one per service and four per server (16 to 64)")
     .option("-m, --message <text>", "message recorded in the stack's update history");
 }
 
