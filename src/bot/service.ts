@@ -191,10 +191,12 @@ export class BotService {
   sweep(): void {
     const now = this.now();
     const live = new Set<string>();
+    // A plan being applied stays until its up ends, whatever its lifetime says.
+    const applying = new Set([...this.runs.values()].filter((r) => r.status === "running" && r.previewRunId).map((r) => r.previewRunId));
     for (const run of this.runs.values()) {
       if (!run.planFile || run.operation !== "preview") continue;
       const expired = run.planExpiresAt !== undefined && run.planExpiresAt <= now;
-      if (run.status === "running" || (run.status === "succeeded" && !expired && !run.approval?.usedBy)) {
+      if (run.status === "running" || applying.has(run.id) || (run.status === "succeeded" && !expired && !run.approval?.usedBy)) {
         live.add(path.basename(run.planFile));
         continue;
       }

@@ -5,9 +5,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import * as http from "node:http";
-import { statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
+import * as path from "node:path";
 import { hashToken, TokenVerifier, type TokenEntry } from "../../src/bot/auth";
-import { request, startTestBot, TOKENS, waitForRun } from "./helpers";
+import { deferred, request, startTestBot, TOKENS, waitForRun } from "./helpers";
 
 const { alice, bob, admin } = TOKENS;
 
@@ -138,6 +139,38 @@ test("an executor that fails to start ends the run as failed, audited, and frees
     const result = t.auditLines().find((r) => r.kind === "result");
     assert.deepEqual([result?.runId, result?.status], [up.json.runId, "failed"]);
   } finally {
+    await t.close();
+  }
+});
+
+test("plan files live while they can be applied: kept during the up that applies one, removed after it or once expired", async () => {
+  let now = Date.parse("2026-01-10T10:00:00Z");
+  const gate = deferred();
+  let holdUp = false;
+  const t = await startTestBot({ now: () => now, runner: { gate: (op) => (op === "up" && holdUp ? gate.promise : Promise.resolve()) } });
+  try {
+    const plans = () => readdirSync(path.join(t.dir, ".hive-bot", "plans")).sort();
+    const p1 = (await request(t.url, "POST", "/stacks/staging/preview", { token: alice })).json.runId as string;
+    await waitForRun(t.url, p1, alice);
+    assert.deepEqual(plans(), [`${p1}.json`]);
+    holdUp = true;
+    const up = (await request(t.url, "POST", "/stacks/staging/up", { token: alice, body: { previewRunId: p1 } })).json.runId as string;
+    now += 2 * 3600_000; // the plan's lifetime passes while it is being applied
+    t.bot.service.sweep();
+    assert.deepEqual(plans(), [`${p1}.json`], "kept while the up runs");
+    gate.resolve();
+    assert.equal((await waitForRun(t.url, up, alice)).status, "succeeded");
+    assert.deepEqual(plans(), [], "removed once applied");
+
+    const p2 = (await request(t.url, "POST", "/stacks/staging/preview", { token: alice })).json.runId as string;
+    await waitForRun(t.url, p2, alice);
+    now += 3600_000;
+    t.bot.service.sweep();
+    assert.deepEqual(plans(), [], "removed once expired");
+    const late = await request(t.url, "POST", "/stacks/staging/up", { token: alice, body: { previewRunId: p2 } });
+    assert.deepEqual([late.status, late.json.error], [400, `the plan of preview ${p2} expired at 2026-01-10T13:00:00.000Z`]);
+  } finally {
+    gate.resolve();
     await t.close();
   }
 });
