@@ -48,6 +48,16 @@ export class InventoryVariables {
     this.stackPos = { file: `Pulumi.${stage}.yaml`, line: 1, column: 1 };
   }
 
+  /** The groups that have group_vars, in VAR_GROUPS order. */
+  groupNames(): string[] {
+    return VAR_GROUPS.filter((g) => this.groupVars.has(g));
+  }
+
+  /** The servers that have host_vars. */
+  hostNames(): string[] {
+    return [...this.hostVarFiles.keys()].sort();
+  }
+
   group(name: string): ReadonlyMap<string, VarDef> | undefined {
     return this.groupVars.get(name);
   }

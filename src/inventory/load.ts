@@ -1,7 +1,7 @@
 // loadSite: inventory folder → validated, derived, immutable site model of one stage, as a chain of named
 // stages, each in its own module:
 //   files (load-files) → variables (load-variables) → hive definition (load-hive) → hosts (load-hosts)
-//   → services (load-services) → model (load-model).
+//   → services (load-services) → model (load-model), plus the variables for Ansible roles (ansible-vars).
 // Problems are collected across the stages and reported together; a stage that cannot go on stops loading.
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
@@ -14,6 +14,7 @@ import { readHiveDefinition } from "./load-hive";
 import { deriveHosts } from "./load-hosts";
 import { deriveServices } from "./load-services";
 import { buildSite, deepFreeze } from "./load-model";
+import { collectAnsibleVars } from "./ansible-vars";
 
 export { VAR_GROUPS } from "./load-variables";
 
@@ -64,6 +65,8 @@ function load(opts: LoadOptions): Site {
   const cidr = hive.derived.spec.internalCidr;
   const internal = splitInternalCidr(cidr === null ? null : (parseCidr(cidr) as Exclude<ReturnType<typeof parseCidr>, string>));
   const services = deriveServices({ stage, files, vars, hosts, internal }, problems);
+  // Before the model: materialising a password lookup may name a secret no value evaluated so far used.
+  const ansibleVars = collectAnsibleVars(vars, hosts);
   const site = buildSite({ dir, stage, hiveFile: files.hiveFile, hive, hosts, services, internal, previous: opts.previous }, problems);
-  return deepFreeze(site);
+  return deepFreeze({ ...site, ansibleVars });
 }

@@ -266,6 +266,21 @@ export interface Allocations {
   readonly minors: { readonly [volume: string]: number };
 }
 
+/**
+ * The inventory's variables as Ansible would get them, for the roles hive runs with Ansible: values as written
+ * (Ansible renders them), except that a value holding `lookup('password', …)` is the evaluated Value (its
+ * secret is hive's, not a file Ansible would generate). Built-ins are hive-builder's site-wide variables.
+ */
+export interface AnsibleVars {
+  /** group_vars by group (all, hosts, servers, services, hives, repository, first_hive, the stage). */
+  readonly groups: { readonly [group: string]: { readonly [key: string]: unknown } };
+  /** host_vars by server name. */
+  readonly hosts: { readonly [host: string]: { readonly [key: string]: unknown } };
+  /** Stack config `hive:vars` (hive-builder's extra vars: the highest precedence). */
+  readonly extra: { readonly [key: string]: unknown };
+  readonly builtins: { readonly [key: string]: unknown };
+}
+
 export interface Site {
   readonly name: string;
   readonly stage: Stage;
@@ -295,4 +310,6 @@ export interface Site {
   readonly newAllocations: Allocations;
   /** Absolute path of the inventory folder. */
   readonly inventoryDir: string;
+  /** The variables for Ansible roles; absent in hand-built sites. */
+  readonly ansibleVars?: AnsibleVars;
 }
