@@ -5,6 +5,8 @@ import type { Service, Site } from "../../src/inventory/model";
 import { remoteRolePath } from "../images/image-build";
 import type { RoleDir } from "../images/image-hash";
 import { readScript, remoteScript, type HostConnection } from "./remote-script";
+import { ansibleInventory } from "../../src/inventory/ansible-inventory";
+import type { SecretValues } from "./values";
 
 /** Environment of init-service.sh. Pure. */
 export function initEnv(service: Service, site: Site, roles: readonly RoleDir[], ansibleVenv: string): { [name: string]: string } {
@@ -15,7 +17,27 @@ export function initEnv(service: Service, site: Site, roles: readonly RoleDir[],
     HIVE_ROLE_PATHS: roles.map(remoteRolePath).join(":"),
     HIVE_ANSIBLE_VENV: ansibleVenv,
     HIVE_EXTRA_VARS: JSON.stringify({ hive_name: site.name, hive_stage: site.stage, hive_service: service.name }),
+    HIVE_INVENTORY_STDIN: "1",
   };
+}
+
+/**
+ * Standard input of init-service.sh: the stage's Ansible inventory and the extra variables, one JSON line each,
+ * with the site's secrets in them (a secret Output: never in the command text, the state shows it encrypted).
+ */
+export function initStdin(site: Site, secrets: SecretValues): pulumi.Output<string> {
+  const names = Object.keys(secrets).sort();
+  return pulumi.secret(
+    pulumi.all(names.map((n) => secrets[n])).apply((values) => {
+      const byName = Object.fromEntries(names.map((n, i) => [n, values[i]]));
+      const { inventory, extraVars } = ansibleInventory(site, (name) => {
+        const v = byName[name];
+        if (v === undefined) throw new Error(`secret "${name}" is not among the site's secrets`);
+        return v;
+      });
+      return `${JSON.stringify(inventory)}\n${JSON.stringify(extraVars)}\n`;
+    }),
+  );
 }
 
 export interface ServiceInitArgs {
@@ -26,6 +48,8 @@ export interface ServiceInitArgs {
   /** The service's image reference (its content tag changes when the image changes). */
   readonly image: pulumi.Input<string>;
   readonly connection: pulumi.Input<HostConnection>;
+  /** Realised site secrets, for the inventory the roles see. */
+  readonly secrets: SecretValues;
   /** The SwarmService and the role uploads. */
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
@@ -43,6 +67,7 @@ export class ServiceInit extends pulumi.ComponentResource {
         connection: args.connection,
         create: remoteScript(readScript("services", "init-service.sh"), initEnv(args.service, args.site, args.roles, args.ansibleVenv)),
         update: "true",
+        stdin: initStdin(args.site, args.secrets),
         triggers: [args.image, ...args.roles.map((r) => `${r.name}:${r.hash}`)],
       },
       { parent: this, dependsOn: args.dependsOn },

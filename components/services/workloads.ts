@@ -167,6 +167,7 @@ export class Workloads extends pulumi.ComponentResource {
             site,
             roles,
             ansibleVenv: args.ansibleVenv,
+            secrets: args.secrets,
             image: images[s.name],
             connection: args.repository,
             dependsOn: [svc.service, ...roleDeps(roles)],

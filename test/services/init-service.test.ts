@@ -12,7 +12,10 @@ const stubs = [join(__dirname, "../images/stubs")];
 const site = stagingSite();
 const powerdns = site.services.find((s) => s.name === "powerdns")!;
 const roles = resolveRoles(powerdns.initializeRoles, join(__dirname, "fixtures", "roles"));
-const env: Record<string, string> = { ...initEnv(powerdns, site, roles, join(__dirname, "../images/venv")), HIVE_WAIT_TRIES: "2", HIVE_WAIT_SECONDS: "0" };
+const { HIVE_INVENTORY_STDIN: _stdin, ...plainEnv } = initEnv(powerdns, site, roles, join(__dirname, "../images/venv"));
+void _stdin;
+// Without an inventory (HIVE_INVENTORY_STDIN unset) the roles run on the task alone.
+const env: Record<string, string> = { ...plainEnv, HIVE_WAIT_TRIES: "2", HIVE_WAIT_SECONDS: "0" };
 
 test("runs the roles in the first running task, on that task's node", () => {
   const se = newScriptEnv();
@@ -46,4 +49,21 @@ test("no running task: waits, then fails with a hint and runs no role", () => {
   assert.match(r.stderr, /no running task after waiting/);
   assert.equal(r.calls.filter((c) => c.startsWith("ansible-playbook")).length, 0);
   assert.equal(r.calls.length, 2);
+});
+
+test("with the stage's inventory on stdin the roles run on the service's host of it, with the extra variables", () => {
+  const se = newScriptEnv();
+  writeFileSync(join(se.state, "service-ps"), "powerdns.1.abc123@s-hive1 Running\n");
+  const full = { ...initEnv(powerdns, site, roles, join(__dirname, "../images/venv")), HIVE_WAIT_TRIES: "2", HIVE_WAIT_SECONDS: "0" };
+  assert.equal(full.HIVE_INVENTORY_STDIN, "1");
+  const stdin = `${JSON.stringify({ all: { hosts: { powerdns: {} } } })}\n${JSON.stringify({ k: "v" })}\n`;
+  const r = runScript(script, se, full, { stubDirs: stubs, stdin });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(
+    r.calls[1],
+    /^ansible-playbook -i \/.*\/inventory\.json -l powerdns -e ansible_host=powerdns\.1\.abc123 -c community\.docker\.docker -e ansible_docker_extra_args='-H tcp:\/\/s-hive1\.pdns:2376 --tlsverify' -e @\/.*\/vars\.json -e @\/.*\/extra\.json \/.*\/playbook\.yml$/,
+  );
+  const none = runScript(script, se, full, { stubDirs: stubs, stdin: "" });
+  assert.equal(none.status, 2);
+  assert.match(none.stderr, /no inventory on standard input/);
 });

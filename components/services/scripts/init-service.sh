@@ -10,6 +10,9 @@
 #   HIVE_ANSIBLE_VENV   virtualenv holding ansible-playbook (the ansible package, collections included)
 #   HIVE_ANSIBLE_CONNECTION  docker connection plugin (default community.docker.docker)
 #   HIVE_EXTRA_VARS     JSON object of variables for the roles
+#   HIVE_INVENTORY_STDIN=1  standard input holds two lines: the stage's Ansible inventory (JSON) and the extra
+#                       variables (JSON); the roles then run on the service's host of that inventory, with its
+#                       groups, group_vars, host_vars and hostvars. Both may hold secrets: kept in private files.
 #   HIVE_WAIT_TRIES, HIVE_WAIT_SECONDS   how long to wait for a running task (default 30 × 10 s)
 set -euo pipefail
 
@@ -46,5 +49,16 @@ trap 'rm -rf "$work"' EXIT
   done
 } >"$work/playbook.yml"
 printf '%s\n' "${HIVE_EXTRA_VARS:-{\}}" >"$work/vars.json"
-"$HIVE_ANSIBLE_VENV/bin/ansible-playbook" -i "$container," -c "${HIVE_ANSIBLE_CONNECTION:-community.docker.docker}" \
-  -e "ansible_docker_extra_args='-H tcp://$node:2376 --tlsverify'" -e "@$work/vars.json" "$work/playbook.yml"
+inventory=(-i "$container,")
+extra=()
+if [ "${HIVE_INVENTORY_STDIN:-0}" = 1 ]; then
+  inv_json="" extra_json=""
+  IFS= read -r inv_json || true
+  IFS= read -r extra_json || true
+  [ -n "$inv_json" ] || { log "no inventory on standard input"; exit 2; }
+  (umask 077 && printf '%s\n' "$inv_json" >"$work/inventory.json" && printf '%s\n' "${extra_json:-{\}}" >"$work/extra.json")
+  inventory=(-i "$work/inventory.json" -l "$HIVE_SERVICE" -e "ansible_host=$container")
+  extra=(-e "@$work/extra.json")
+fi
+"$HIVE_ANSIBLE_VENV/bin/ansible-playbook" "${inventory[@]}" -c "${HIVE_ANSIBLE_CONNECTION:-community.docker.docker}" \
+  -e "ansible_docker_extra_args='-H tcp://$node:2376 --tlsverify'" -e "@$work/vars.json" "${extra[@]}" "$work/playbook.yml"
