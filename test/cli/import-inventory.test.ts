@@ -75,14 +75,16 @@ test("persistents.yml allocations become a ledger import command; hive-builder f
   assert.deepEqual(report.ledgers, [{ stage: "staging", minors: { pdnsdb_data: 1, pdnsadmin_data: 2 }, ports: { powerdns53: 53 } }]);
   assert.equal(report.persistedStage, "staging");
   assert.equal(ledgerCommand(report.ledgers[0]), `hive set -s staging allocations '{"ports":{"powerdns53":53},"minors":{"pdnsdb_data":1,"pdnsadmin_data":2}}'`);
-  assert.deepEqual(report.notes.map((n) => n.path), ["ansible.cfg", "roles", "site.yml", ".hive/<stage>/"]);
+  // Only what hive does not support is listed: ansible.cfg and a playbook; not roles/ (build roles are used).
+  assert.deepEqual(report.unsupported.map((p) => `${p.file.slice(dir.length + 1)}:${p.line}`), ["ansible.cfg:1", "site.yml:1"]);
   const h = harness({ inventory: false });
-  assert.equal(await h.run("import-inventory", dir), 0, h.err());
+  assert.equal(await h.run("import-inventory", dir), 1, h.err());
+  assert.match(h.err(), /hive: the project uses constructs hive does not support/);
   assert.match(h.out(), /staging: 2 DRBD minors, 1 published ports; import as the previous ledger with:\n {4}hive set -s staging allocations/);
   assert.match(h.out(), /`hive set stage staging`/);
-  assert.match(h.out(), /ansible\.cfg: ignored/);
+  assert.match(h.out(), /^ {2}\S*ansible\.cfg:1:1: not read/m);
   const json = harness({ inventory: false });
-  assert.equal(await json.run("import-inventory", dir, "--json"), 0, json.err());
+  assert.equal(await json.run("import-inventory", dir, "--json"), 1, json.err());
   assert.equal((JSON.parse(json.out()) as { persistedStage: string }).persistedStage, "staging");
 });
 
@@ -90,4 +92,37 @@ test("a folder that does not exist", async () => {
   const h = harness({ inventory: false });
   assert.equal(await h.run("import-inventory", "/nonexistent/project"), 1);
   assert.equal(h.err(), "hive: /nonexistent/project does not exist\n");
+});
+
+test("every unsupported construct is listed with file:line:column, supported ones are not, each once", async () => {
+  const dir = project();
+  const all = join(dir, "inventory", "group_vars", "all.yml");
+  const extra = [
+    "ok_filters: \"{{ domain | regex_replace('a', 'b') | combine({}) if false else domain | default('x') | upper }}\"",
+    "ip_net: \"{{ '10.0.0.0/24' | ipaddr('network') }}\"",
+    "cmd_out: \"{{ lookup('pipe', 'date') }}\"",
+    "# comment: {{ x | nope }}",
+    "os: \"{{ ansible_distribution }}\"",
+  ];
+  const base = readFileSync(all, "utf8");
+  writeFileSync(all, `${base}${extra.join("\n")}\n`);
+  const line = (text: string) => base.split("\n").length - 1 + extra.indexOf(text) + 1;
+  mkdirSync(join(dir, "roles", "addon", "tasks"), { recursive: true });
+  writeFileSync(join(dir, "roles", "addon", "tasks", "main.yml"), "- debug: msg=hi\n");
+  mkdirSync(join(dir, "lib"));
+  writeFileSync(join(dir, "lib", "powerdns_zone.py"), "# module\n");
+  const report = checkHiveBuilderProject(dir);
+  const listed = report.unsupported.map((p) => `${p.file.slice(dir.length + 1)}:${p.line}:${p.column}: ${p.message.split(" ").slice(0, 2).join(" ")}`);
+  assert.deepEqual(listed, [
+    `inventory/group_vars/all.yml:${line(extra[1])}:10: filter "ipaddr"`,
+    `inventory/group_vars/all.yml:${line(extra[2])}:11: lookup('pipe') is`,
+    `inventory/group_vars/all.yml:${line(extra[4])}:6: variable "ansible_distribution"`,
+    "lib/powerdns_zone.py:1:1: custom Ansible",
+    "roles/addon/tasks/main.yml:1:1: the addon",
+  ]);
+  // The stages fail on the same lines; those are listed once, under Not supported.
+  const text = formatReport(report, dir);
+  assert.equal(text.split("\n").filter((l) => l.includes(`all.yml:${line(extra[1])}:`)).length, 1, text);
+  const h = harness({ inventory: false });
+  assert.equal(await h.run("import-inventory", dir), 1);
 });

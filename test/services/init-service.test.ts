@@ -54,7 +54,7 @@ test("no running task: waits, then fails with a hint and runs no role", () => {
 test("with the stage's inventory on stdin the roles run on the service's host of it, with the extra variables", () => {
   const se = newScriptEnv();
   writeFileSync(join(se.state, "service-ps"), "powerdns.1.abc123@s-hive1 Running\n");
-  const full = { ...initEnv(powerdns, site, roles, join(__dirname, "../images/venv")), HIVE_WAIT_TRIES: "2", HIVE_WAIT_SECONDS: "0" };
+  const full: Record<string, string> = { ...initEnv(powerdns, site, roles, join(__dirname, "../images/venv")), HIVE_WAIT_TRIES: "2", HIVE_WAIT_SECONDS: "0" };
   assert.equal(full.HIVE_INVENTORY_STDIN, "1");
   const stdin = `${JSON.stringify({ all: { hosts: { powerdns: {} } } })}\n${JSON.stringify({ k: "v" })}\n`;
   const r = runScript(script, se, full, { stubDirs: stubs, stdin });

@@ -1,11 +1,12 @@
-// `hive import-inventory DIR`: checks a hive-builder project: which stages of its inventory load
-// unchanged, which problems need editing (file:line:column), and which hive-builder files hive ignores
-// or replaces.
+// `hive import-inventory DIR`: checks a hive-builder project: which stages of its inventory load unchanged,
+// and, each with file:line:column, every construct hive does not support (or that stops a stage from loading);
+// plus the allocations of .hive/persistents.yml to import. What hive supports is not listed.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { parse } from "yaml";
 import { InventoryError, loadSite, type Problem } from "../../inventory";
+import { findUnsupported } from "../../inventory/unsupported";
 import { STAGES, type Stage } from "../../inventory/model";
 import { CliError } from "../context";
 import type { CliDeps } from "../deps";
@@ -29,8 +30,8 @@ export interface ImportReport {
   ledgers: LedgerFound[];
   /** The default stage stored by `hive set stage` in hive-builder. */
   persistedStage?: string;
-  /** Other hive-builder files and what happens to them. */
-  notes: { path: string; note: string }[];
+  /** Constructs of the project hive does not support, in file order (they may also stop a stage). */
+  unsupported: Problem[];
 }
 
 const UNDEFINED_STAGE = /stages\.\w+:? (is )?not defined/;
@@ -58,14 +59,11 @@ export function readPersistents(file: string): { ledgers: LedgerFound[]; stage?:
   return { ledgers, stage: typeof stage === "string" ? stage : undefined };
 }
 
-const HIVE_BUILDER_FILES: { test: (name: string, dir: boolean) => boolean; note: string }[] = [
-  { test: (n) => n === "ansible.cfg", note: "ignored: hive runs no Ansible; connection settings come from the stack (hive ssh)" },
-  { test: (n, d) => d && n === "roles", note: "build roles of images (`build.roles`) are still used from roles/; other roles (addons run by playbooks) are ignored" },
-  { test: (n, d) => d && n === "lib", note: "custom Ansible modules: ignored outside image build roles" },
-  { test: (n, d) => d && n === "plugins", note: "Ansible plugins: ignored" },
-  { test: (n, d) => d && n === ".collections", note: "Ansible collections (hive install-collection): not needed" },
-  { test: (n) => n === "gcp_credential.json", note: "replaced: give GCP credentials to Pulumi (`hive set --secret gcp:credentials …` or GOOGLE_CREDENTIALS)" },
-  { test: (n, d) => !d && /\.ya?ml$/.test(n), note: "a playbook or variable file at the top level: ignored (hive runs no playbooks)" },
+/** hive-builder's project files that hive does not read, as constructs at line 1 of the file. */
+const IGNORED_FILES: { test: (name: string, dir: boolean) => boolean; message: string }[] = [
+  { test: (n) => n === "ansible.cfg", message: "not read: hive runs Ansible with its own settings (connections come from the stack)" },
+  { test: (n) => n === "gcp_credential.json", message: "not read: give GCP credentials to Pulumi (`hive set --secret gcp:credentials …` or GOOGLE_CREDENTIALS)" },
+  { test: (n, d) => !d && /\.ya?ml$/.test(n) && n !== "initialize-services.yml", message: "a playbook or variable file at the top of the project: not run or read" },
 ];
 
 /** Builds the report; reads files only. */
@@ -85,18 +83,22 @@ export function checkHiveBuilderProject(dir: string): ImportReport {
   });
   const persistents = join(projectDir, ".hive", "persistents.yml");
   const found = existsSync(persistents) ? readPersistents(persistents) : { ledgers: [] };
-  const notes: ImportReport["notes"] = [];
+  const unsupported = findUnsupported(projectDir, inventoryDir);
   if (inventoryDir !== projectDir) {
     for (const name of readdirSync(projectDir).sort()) {
       const isDir = statSync(join(projectDir, name)).isDirectory();
-      const rule = HIVE_BUILDER_FILES.find((r) => r.test(name, isDir));
-      if (rule) notes.push({ path: name, note: rule.note });
+      const rule = IGNORED_FILES.find((r) => r.test(name, isDir));
+      if (rule) unsupported.push({ file: join(projectDir, name), line: 1, column: 1, message: rule.message });
     }
   }
-  if (existsSync(join(projectDir, ".hive"))) {
-    notes.push({ path: ".hive/<stage>/", note: "hive-builder's context (keys, CA, ssh_config): replaced by the stack; `hive ssh` writes its own" });
-  }
-  return { projectDir, inventoryDir, stages, ledgers: found.ledgers, persistedStage: found.stage, notes };
+  // A construct found by the scan is listed once, not again as the problem it causes in each stage.
+  const seen = new Set(unsupported.map((p) => `${p.file}:${p.line}`));
+  const deduped = stages.map((s): StageReport => {
+    if (s.status !== "problems") return s;
+    const rest = s.problems.filter((p) => !seen.has(`${p.file}:${p.line}`));
+    return rest.length > 0 ? { ...s, problems: rest } : { stage: s.stage, status: "problems", problems: [] };
+  });
+  return { projectDir, inventoryDir, stages: deduped, ledgers: found.ledgers, persistedStage: found.stage, unsupported };
 }
 
 /** The stored-ledger command line for one stage (stack config `hive:allocations`). */
@@ -113,6 +115,7 @@ export function formatReport(report: ImportReport, cwd: string): string {
   for (const s of report.stages) {
     if (s.status === "ok") lines.push(`${s.stage}: loads unchanged (${s.hosts} hosts, ${s.services} services)`);
     else if (s.status === "undefined") lines.push(`${s.stage}: not defined in the hive definition`);
+    else if (s.problems.length === 0) lines.push(`${s.stage}: needs editing (see Not supported)`);
     else {
       lines.push(`${s.stage}: needs editing (${s.problems.length} problem${s.problems.length === 1 ? "" : "s"})`);
       for (const p of s.problems) {
@@ -133,9 +136,9 @@ export function formatReport(report: ImportReport, cwd: string): string {
     }
   }
   if (report.persistedStage) lines.push("", `hive-builder's default stage is ${report.persistedStage}: \`hive set stage ${report.persistedStage}\``);
-  if (report.notes.length > 0) {
-    lines.push("", "Files hive ignores or replaces:");
-    for (const n of report.notes) lines.push(`  ${n.path}: ${n.note}`);
+  if (report.unsupported.length > 0) {
+    lines.push("", "Not supported:");
+    for (const p of report.unsupported) lines.push(`  ${rel(p.file)}:${p.line}:${p.column}: ${p.message}`);
   }
   return lines.join("\n") + "\n";
 }
@@ -143,15 +146,16 @@ export function formatReport(report: ImportReport, cwd: string): string {
 export function registerImportInventoryCommand(program: Command, deps: () => CliDeps): void {
   program
     .command("import-inventory")
-    .description("check a hive-builder project: which stages load unchanged, what needs editing, which files hive ignores")
+    .description("check a hive-builder project: which stages load unchanged, and every construct hive does not support (file:line)")
     .argument("<dir>", "the hive-builder project (holding inventory/ and .hive/) or its inventory folder")
     .option("--json", "print the report as JSON")
-    .addHelpText("after", "\nExit status 1 when some stage needs editing.\n\nExample:\n  hive import-inventory ../my-hive-builder-site")
+    .addHelpText("after", "\nExit status 1 when some stage needs editing or a construct is not supported.\n\nExample:\n  hive import-inventory ../my-hive-builder-site")
     .action((dir: string, opts: { json?: boolean }) => {
       const d = deps();
       const report = checkHiveBuilderProject(resolve(d.root, dir));
       d.out(opts.json ? JSON.stringify(report, null, 2) + "\n" : formatReport(report, process.cwd()));
       if (report.stages.some((s) => s.status === "problems")) throw new CliError("some stages need editing (see above)");
+      if (report.unsupported.length > 0) throw new CliError("the project uses constructs hive does not support (see above)");
       if (report.stages.every((s) => s.status === "undefined")) throw new CliError("no stage loads");
     });
 }
