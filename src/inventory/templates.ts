@@ -160,7 +160,7 @@ function environment(): nunjucks.Environment {
   env.addFilter("default", dflt);
   env.addFilter("d", dflt);
   // addTest exists in nunjucks 3 but is missing from its type definitions.
-  const tests = env as unknown as { addTest(name: string, fn: (v: unknown) => boolean): void };
+  const tests = env as unknown as { addTest(name: string, fn: (v: unknown, ...args: unknown[]) => boolean): void };
   tests.addTest("defined", (v: unknown) => !isUndef(v));
   tests.addTest("undefined", (v: unknown) => isUndef(v));
   tests.addTest("none", (v: unknown) => v === null);
@@ -197,6 +197,35 @@ function environment(): nunjucks.Environment {
     b64decode: (v) => Buffer.from(String(v), "base64").toString("utf8"),
   };
   for (const [name, fn] of Object.entries(filters)) env.addFilter(name, wrap(name, fn));
+  // Jinja's map: `map('filter', args…)` or `map(attribute='a.b', default=…)`.
+  env.addFilter(
+    "map",
+    wrap("map", (v, ...rest) => {
+      const { args, kw } = F.splitKeywords(rest);
+      const list = Array.isArray(v) ? v : v !== null && typeof v === "object" ? Object.keys(v) : [...String(v)];
+      if (typeof kw.attribute === "string") {
+        const path = kw.attribute.split(".");
+        return list.map((x) => {
+          let cur: unknown = x;
+          for (const p of path) cur = cur !== null && typeof cur === "object" ? (cur as Record<string, unknown>)[p] : undefined;
+          return cur === undefined ? kw.default : cur;
+        });
+      }
+      const [name, ...fargs] = args as [string, ...unknown[]];
+      const filter = env.getFilter(String(name)) as (x: unknown, ...a: unknown[]) => unknown;
+      return list.map((x) => filter(x, ...fargs));
+    }),
+  );
+  // Ansible's regular expression tests (Python syntax): match anchors at the start, search anywhere.
+  const reTest = (anchor: boolean) => (v: unknown, pattern: unknown, ...rest: unknown[]) => {
+    const { kw } = F.splitKeywords(rest);
+    const re = F.pyRegex(String(pattern), `${kw.ignorecase === true ? "i" : ""}${kw.multiline === true ? "m" : ""}`);
+    const m = re.exec(String(v));
+    return m !== null && (!anchor || m.index === 0);
+  };
+  tests.addTest("match", reTest(true));
+  tests.addTest("search", reTest(false));
+  tests.addTest("regex", reTest(false));
   env.addFilter("mandatory", (v: unknown) => {
     if (isUndef(v)) throw fail(new UndefinedUse(v instanceof StrictUndefined ? v.varName : "(value)"));
     return v;
@@ -299,6 +328,10 @@ export class TemplateEngine {
       .replace(/\s+/g, " ")
       .replace("attempted to output null or undefined value", "a value is missing or null (a missing key, index or attribute, or a variable set to nothing?)")
       .trim();
+    const missing = /^(filter|test) not found: (\S+)/.exec(detail);
+    if (missing) {
+      return new TemplateEvalError(`cannot evaluate "${source}": ${missing[1]} "${missing[2]}" is not supported by hive (docs/inventory.md lists the supported ones)`);
+    }
     const hint = detail.startsWith("a value is missing") ? "" : " (check the Jinja expression syntax)";
     return new TemplateEvalError(`cannot evaluate "${source}": ${detail}${hint}`);
   }

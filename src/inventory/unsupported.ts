@@ -16,9 +16,9 @@ export const SUPPORTED_FILTERS = new Set([
   "urlencode", "urlize", "wordcount", "float", "int", "d", "e",
   // Ansible's, added by hive
   "bool", "to_json", "to_nice_json", "from_json", "from_yaml", "regex_replace", "regex_search", "combine", "dict2items",
-  "items2dict", "quote", "dirname", "basename", "b64encode", "b64decode", "mandatory",
+  "items2dict", "quote", "dirname", "basename", "b64encode", "b64decode", "mandatory", "map",
 ]);
-export const SUPPORTED_TESTS = new Set(["defined", "undefined", "none", "number", "string", "odd", "even", "divisibleby", "escaped", "equalto", "eq", "sameas", "iterable", "mapping", "callable", "truthy", "falsy", "null", "lower", "upper", "ge", "gt", "le", "lt", "ne", "greaterthan", "lessthan"]);
+export const SUPPORTED_TESTS = new Set(["defined", "undefined", "none", "number", "string", "odd", "even", "divisibleby", "escaped", "equalto", "eq", "sameas", "iterable", "mapping", "callable", "truthy", "falsy", "null", "lower", "upper", "ge", "gt", "le", "lt", "ne", "greaterthan", "lessthan", "match", "search", "regex"]);
 export const SUPPORTED_LOOKUPS = new Set(["password", "env", "file", "template", "vars"]);
 /** Ansible magic variables hive does not define (the ones it defines are listed in docs/inventory.md). */
 const UNSUPPORTED_MAGIC = /\b(inventory_file|play_hosts|ansible_play_batch|ansible_play_hosts(?:_all)?|ansible_facts|ansible_[a-z0-9_]+|role_path|omit_place_holder)\b/;

@@ -54,6 +54,13 @@ const CASES: [string, unknown, Record<string, unknown>?][] = [
   ["{{ 'yes' | bool }}", true],
   ["{{ \"it's here\" | quote }}", "'it'\"'\"'s here'"],
   ["{{ 'plain-word' | quote }}", "plain-word"],
+  // map and the regular expression tests.
+  ["{{ users | map(attribute='name') | list }}", ["alice", "bob"], { users: [{ name: "alice" }, { name: "bob" }] }],
+  ["{{ ['a', 'b'] | map('upper') | list }}", ["A", "B"]],
+  ["{{ names | map('regex_replace', '^(.*)$', 'ns-\\\\1.') | list }}", ["ns-h0.", "ns-h1."], { names: ["h0", "h1"] }],
+  ["{{ 'foo123' is match('foo[0-9]+') }}", true],
+  ["{{ 'xfoo' is match('foo') }}", false],
+  ["{{ 'xfoo' is search('foo') }}", true],
   // Lookups.
   ["{{ lookup('env', 'HOME') }}", "/home/op"],
 ];
@@ -63,6 +70,7 @@ for (const [expr, want, vars] of CASES) {
 }
 
 test("mandatory fails on an undefined variable; a filter error names the expression", () => {
+  assert.throws(() => ev("{{ '10.0.0.0/24' | ipaddr('network') }}"), /filter "ipaddr" is not supported by hive \(docs\/inventory\.md lists the supported ones\)/);
   assert.throws(() => ev("{{ nope | mandatory }}"), /undefined variable "nope"/);
   assert.throws(() => ev("{{ 'x' | from_json }}"), /cannot evaluate "\{\{ 'x' \| from_json \}\}": filter from_json: /);
 });
