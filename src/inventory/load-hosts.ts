@@ -96,9 +96,34 @@ export function deriveHosts(a: HostsArgs, problems: ProblemList): HostsStage {
     hive_separate_repository: spec.separateRepository,
     ...(spec.region !== null ? { hive_region: spec.region } : {}),
     ...(spec.internalCidr !== null ? { hive_internal_cidr: spec.internalCidr } : {}),
-    groups: { all, servers: all, hives, repository: [repository], first_hive: [firstHive], [stage]: all },
-    hostvars: Object.fromEntries(hostsBase.map((h) => [h.name, hostBuiltins(h)])),
+    groups: { all, hosts: all, servers: all, hives, repository: [repository], first_hive: [firstHive], [stage]: all },
   };
+  // hostvars[<server>]: every variable of that server as Ansible has it (its built-ins, group_vars, host_vars),
+  // each evaluated when first read, in that server's own scope.
+  const scopes = new Map<string, Scope>();
+  const scopeOf = (h: (typeof hostsBase)[number]): Scope => {
+    let sc = scopes.get(h.name);
+    if (!sc) {
+      sc = new Scope(engine, vars.hostDefs(h.name, h.groups), { ...builtins, ...hostBuiltins(h) });
+      scopes.set(h.name, sc);
+    }
+    return sc;
+  };
+  const hostvars: Record<string, unknown> = {};
+  for (const h of hostsBase) {
+    Object.defineProperty(hostvars, h.name, {
+      enumerable: true,
+      get: () =>
+        new Proxy({} as Record<string, unknown>, {
+          has: (_t, k) => typeof k === "string" && scopeOf(h).has(k),
+          get: (_t, k) => (typeof k === "string" && scopeOf(h).has(k) ? scopeOf(h).get(k) : undefined),
+          ownKeys: () => scopeOf(h).names(),
+          getOwnPropertyDescriptor: (_t, k) =>
+            typeof k === "string" && scopeOf(h).has(k) ? { enumerable: true, configurable: true, value: scopeOf(h).get(k) } : undefined,
+        }),
+    });
+  }
+  builtins.hostvars = hostvars;
   const evalVars = (scope: Scope, defs: ReadonlyMap<string, VarDef>, site = false): Record<string, Value> => {
     const out: Record<string, Value> = {};
     for (const k of [...defs.keys()].sort()) {
@@ -133,10 +158,6 @@ export function deriveHosts(a: HostsArgs, problems: ProblemList): HostsStage {
       reportTemplate(problems, err, a.hiveFile.pos([...stagePath, "root_password"]), `${pathString(stagePath)}.root_password`);
     }
   }
-  const hosts: Host[] = hostsBase.map((h) => {
-    const hostDefs = vars.hostDefs(h.name, h.groups);
-    const scope = new Scope(engine, hostDefs, { ...builtins, ...hostBuiltins(h) });
-    return { ...h, vars: evalVars(scope, hostDefs) };
-  });
+  const hosts: Host[] = hostsBase.map((h) => ({ ...h, vars: evalVars(scopeOf(h), vars.hostDefs(h.name, h.groups)) }));
   return { engine, builtins, hosts, siteVars, adminUser, rootPassword, repository, registry, serverHosts, hives };
 }

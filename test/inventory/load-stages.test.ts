@@ -90,3 +90,21 @@ test("services and model: services derived from the services' variables, then al
   assert.deepEqual(site.newAllocations, { ports: {}, minors: {} });
   assert.equal(site.inventoryDir, join(dir));
 });
+
+test("hosts: hostvars holds every variable of a server, evaluated in that server's scope; groups has hosts", () => {
+  const files = {
+    "hive.yml": HIVE,
+    ...GROUP_VARS,
+    "group_vars/servers.yml": "level: servers\nme: '{{ inventory_hostname }}'\n",
+    "group_vars/all.yml": "who: all\nlevel: all\npeer_ip: \"{{ hostvars[groups['hives'][1]].hive_private_ip }}\"\nfirst_level: \"{{ hostvars['p-hive0.demo'].level }}\"\nfirst_me: \"{{ hostvars['p-hive0.demo'].me }}\"\nn_hosts: \"{{ groups['hosts'] | length }}\"\n",
+  };
+  const { dir, problems, inv, vars } = stages(files);
+  const hive = readHiveDefinition(inv, "private", vars, problems);
+  const hosts = deriveHosts({ dir, stage: "private", name: hive.name, derived: hive.derived, vars, hiveFile: inv.hiveFile, env: {} }, problems);
+  assert.deepEqual(problems.items, []);
+  assert.equal(hosts.siteVars.peer_ip, "10.0.0.11");
+  assert.equal(hosts.siteVars.first_level, "host");
+  assert.equal(hosts.siteVars.first_me, "p-hive0.demo");
+  assert.equal(hosts.siteVars.n_hosts, 4);
+  assert.equal(hosts.hosts[2].vars.first_level, "host");
+});
