@@ -147,13 +147,32 @@ export interface ImageBuildArgs {
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
+/** A platform as swarm records it for a service's image. */
+export interface ImagePlatform {
+  readonly os: string;
+  readonly architecture: string;
+}
+
+/** The pushed image's digest and platform from the last lines build-image.sh prints; null without them. Pure. */
+export function parseImageReference(stdout: string): { digest: string; platform: ImagePlatform } | null {
+  const digest = /^HIVE_IMAGE_DIGEST=(sha256:[0-9a-f]{64})$/m.exec(stdout)?.[1];
+  const platform = /^HIVE_IMAGE_PLATFORM=([^/\s]+)\/(\S+)$/m.exec(stdout);
+  if (digest === undefined || platform === null) return null;
+  return { digest, platform: { os: platform[1], architecture: platform[2] } };
+}
+
 /**
  * One built image. The build command is replaced (so it runs again) only when the content hash changes; any
  * other input change (e.g. a rotated registry password) runs the no-op update.
  */
 export class ImageBuild extends pulumi.ComponentResource {
-  /** `<registry>/image_<svc>:<hash>`, known only after the push. */
+  /**
+   * `<registry>/image_<svc>:<hash>@<digest>`, known only after the push. Swarm records a service's image by
+   * digest (the docker provider asks the registry) and would otherwise show a difference on every update.
+   */
   public readonly imageRef: pulumi.Output<string>;
+  /** The image's platform, which swarm records beside the digest; null when the build did not say. */
+  public readonly platform: pulumi.Output<ImagePlatform | null>;
 
   constructor(name: string, args: ImageBuildArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hive:images:ImageBuild", name, {}, opts);
@@ -177,13 +196,17 @@ export class ImageBuild extends pulumi.ComponentResource {
       {
         connection: args.connection,
         create: remoteScript(readScript("images", "build-image.sh"), buildEnv(args.service, args.plan, args.settings)),
-        update: "true",
+        // Another input changed (the registry password, say): build nothing, print the reference again.
+        update: remoteScript(readScript("images", "build-image.sh"), { ...buildEnv(args.service, args.plan, args.settings), HIVE_REFERENCE_ONLY: "1" }),
         stdin: buildStdin(args.service, args.registryPassword, args.secrets),
         triggers: [args.plan.tag],
       },
       { parent: this, dependsOn: deps },
     );
-    this.imageRef = build.id.apply(() => `${args.plan.repository}:${args.plan.tag}`);
-    this.registerOutputs({ imageRef: this.imageRef });
+    const reference = build.stdout.apply(parseImageReference);
+    const tagged = `${args.plan.repository}:${args.plan.tag}`;
+    this.imageRef = reference.apply((r) => (r === null ? tagged : `${tagged}@${r.digest}`));
+    this.platform = reference.apply((r) => r?.platform ?? null);
+    this.registerOutputs({ imageRef: this.imageRef, platform: this.platform });
   }
 }

@@ -5,6 +5,7 @@ import type * as docker from "@pulumi/docker";
 import type { Service, Site, UpdatePolicy, Value } from "../../src/inventory/model";
 import { isSecretString, plainString, toInput, type SecretValues, ValueError } from "./values";
 import { renderEnvironment } from "../host/render";
+import type { ImagePlatform } from "../images/image-build";
 
 /** A registry of `hive_ext_repositories` (site vars): images from it are pulled with these credentials. */
 export interface ExtRepository {
@@ -15,8 +16,10 @@ export interface ExtRepository {
 
 export interface ServiceContext {
   readonly site: Site;
-  /** Full image reference: `<registry>/image_<svc>:<content hash>` for built images, the pull reference otherwise. */
+  /** Full image reference: `<registry>/image_<svc>:<content hash>@<digest>` for built images, the pull reference otherwise. */
   readonly image: pulumi.Input<string>;
+  /** A built image's platform (swarm records it beside the digest); absent for other images. */
+  readonly platform?: pulumi.Input<ImagePlatform | null>;
   /** Docker network ids by network name. */
   readonly networkIds: { readonly [name: string]: pulumi.Input<string> };
   readonly secrets: SecretValues;
@@ -213,6 +216,7 @@ export function serviceArgs(service: Service, ctx: ServiceContext): docker.Servi
       placement: {
         constraints: [...service.placement.constraints],
         prefs: placementPrefs(service.placement.preferences),
+        ...(ctx.platform !== undefined ? { platforms: pulumi.output(ctx.platform).apply((p) => (p === null ? [] : [{ os: p.os, architecture: p.architecture }])) } : {}),
       },
       ...(limits ? { resources: limits } : {}),
       ...(service.restartConfig !== null ? { restartPolicy: restartPolicy(service.restartConfig) } : {}),

@@ -150,6 +150,7 @@ export class Workloads extends pulumi.ComponentResource {
           context: {
             site,
             image: images[s.name],
+            ...(builds[s.name] ? { platform: builds[s.name].platform } : {}),
             networkIds: networks.ids,
             secrets: args.secrets,
             registryPassword: args.registryPassword,

@@ -58,8 +58,14 @@ test("first build: fresh container, roles, commit with image settings, push both
     "docker tag s-hive3.pdns:5000/image_pdnsdb:0123456789abcdef s-hive3.pdns:5000/image_pdnsdb:latest",
     "docker push s-hive3.pdns:5000/image_pdnsdb:0123456789abcdef",
     "docker push s-hive3.pdns:5000/image_pdnsdb:latest",
+    "docker image inspect s-hive3.pdns:5000/image_pdnsdb:0123456789abcdef",
+    "docker image inspect --format {{range .RepoDigests}}{{println .}}{{end}} s-hive3.pdns:5000/image_pdnsdb:0123456789abcdef",
+    "docker image inspect --format {{.Os}}/{{.Architecture}} s-hive3.pdns:5000/image_pdnsdb:0123456789abcdef",
     "docker rm -f build_image_pdnsdb",
   ]);
+  // The reference the service takes: the pushed image by digest, and its platform.
+  const digest = /^HIVE_IMAGE_DIGEST=(sha256:[0-9a-f]{64})\nHIVE_IMAGE_PLATFORM=linux\/amd64\n$/m.exec(r.stdout);
+  assert.ok(digest, r.stdout);
   assert.match(r.calls[6], /^ansible-playbook -i build_image_pdnsdb, -c community\.docker\.docker -e @\/.*\/vars\.json \/.*\/playbook\.yml$/);
   assert.equal(
     readFileSync(join(se.state, "last-playbook.yml"), "utf8"),
@@ -72,10 +78,18 @@ test("first build: fresh container, roles, commit with image settings, push both
 
   const second = runScript(script, se, env, { stubDirs: stubs, stdin });
   assert.equal(second.status, 0, second.stderr);
-  assert.deepEqual(second.calls, [
+  assert.deepEqual(second.calls.slice(0, 2), [
     "docker login --username hive --password-stdin s-hive3.pdns:5000",
     "docker manifest inspect s-hive3.pdns:5000/image_pdnsdb:0123456789abcdef",
   ]);
+  assert.ok(!second.calls.some((c) => /^docker (run|commit|push)/.test(c)), second.calls.join("\n"));
+  assert.match(second.stdout, new RegExp(`^HIVE_IMAGE_DIGEST=${digest[1]}$`, "m"));
+
+  // The command's update prints the reference again, and builds nothing.
+  const update = runScript(script, se, { ...env, HIVE_REFERENCE_ONLY: "1" }, { stubDirs: stubs, stdin });
+  assert.equal(update.status, 0, update.stderr);
+  assert.ok(!update.calls.some((c) => /^docker (manifest|run|commit|push)/.test(c)), update.calls.join("\n"));
+  assert.match(update.stdout, new RegExp(`^HIVE_IMAGE_DIGEST=${digest[1]}$`, "m"));
 });
 
 test("a base image already on the server is used as it is: no pull (an offline site loads it there)", () => {
@@ -120,7 +134,7 @@ test("explicit entrypoint and command replace the base image's", () => {
     r.calls.join("\n"),
   );
   // The base image's own settings are not read (only its presence is).
-  assert.ok(!r.calls.some((c) => c.startsWith("docker image inspect --format")));
+  assert.ok(!r.calls.some((c) => c.startsWith("docker image inspect --format") && c.endsWith("mariadb:10.4")));
 });
 
 test("Dockerfile builds use docker build in the uploaded context", () => {

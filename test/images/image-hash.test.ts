@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync, renameSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { imagePlan, buildEnv, folderContents } from "../../components/images/image-build";
+import { imagePlan, buildEnv, folderContents, parseImageReference } from "../../components/images/image-build";
 import { imageHash, resolveRoles, BUILTIN_ROLES_DIR } from "../../components/images/image-hash";
 import { stagingSite } from "../helpers/services-site-fixture";
 
@@ -102,4 +102,15 @@ test("pulled images have no plan; the build environment of pdnsdb", () => {
 test("folderContents: an upload source with the trailing slash, so the folder's contents land in the remote path", async () => {
   assert.equal(await folderContents("/project/roles/hello").path, "/project/roles/hello/");
   assert.equal(await folderContents("/project/roles/hello/").path, "/project/roles/hello/");
+});
+
+test("parseImageReference: the digest and platform build-image.sh prints last, or null without them", () => {
+  const digest = `sha256:${"ab".repeat(32)}`;
+  assert.deepEqual(parseImageReference(`PLAY [all]\nok: [x]\nHIVE_IMAGE_DIGEST=${digest}\nHIVE_IMAGE_PLATFORM=linux/arm64\n`), {
+    digest,
+    platform: { os: "linux", architecture: "arm64" },
+  });
+  assert.equal(parseImageReference("PLAY [all]\n"), null);
+  assert.equal(parseImageReference(`HIVE_IMAGE_DIGEST=${digest}\n`), null);
+  assert.equal(parseImageReference("HIVE_IMAGE_DIGEST=sha256:short\nHIVE_IMAGE_PLATFORM=linux/amd64\n"), null);
 });

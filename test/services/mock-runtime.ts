@@ -1,5 +1,6 @@
 // A Pulumi mock runtime that records every registered resource with its inputs, parent, provider and
 // dependencies (the mock callbacks do not see dependencies, so the monitor's registerResource is wrapped).
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface Recorded {
@@ -16,6 +17,11 @@ export interface Recorded {
 
 const nameOf = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
 
+/** What an image build command prints last on a real server: a digest (here from its name) and a platform. */
+export function mockBuildOutput(name: string): string {
+  return `HIVE_IMAGE_DIGEST=sha256:${createHash("sha256").update(name).digest("hex")}\nHIVE_IMAGE_PLATFORM=linux/amd64\n`;
+}
+
 export async function startMocks(stack: string): Promise<Map<string, Recorded>> {
   const records = new Map<string, Recorded>();
   await pulumi.runtime.setMocks(
@@ -23,7 +29,8 @@ export async function startMocks(stack: string): Promise<Map<string, Recorded>> 
       newResource(args) {
         const r = records.get(args.name);
         if (r) r.inputs = args.inputs;
-        return { id: `${args.name}-id`, state: args.inputs };
+        const built = args.type === "command:remote:Command" && args.name.endsWith("-build") ? { stdout: mockBuildOutput(args.name) } : {};
+        return { id: `${args.name}-id`, state: { ...args.inputs, ...built } };
       },
       call(args) {
         return args.inputs;

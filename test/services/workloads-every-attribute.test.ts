@@ -59,7 +59,7 @@ test("every attribute reaches the docker.Service; driver volume, declared networ
 
   const svc = inputs("e-service-allattrs-service");
   const image = (svc.taskSpec as { secret: { containerSpec: { image: string } } }).secret.containerSpec.image;
-  assert.match(image, /^s-hive3\.pdns:5000\/image_allattrs:[0-9a-f]{16}$/);
+  assert.match(image, /^s-hive3\.pdns:5000\/image_allattrs:[0-9a-f]{16}@sha256:[0-9a-f]{64}$/);
   const netId = (n: string) => `e-networks-${n}-id`;
   assert.deepEqual(svc, {
     auth: { secret: { password: "regpw", serverAddress: "s-hive3.pdns:5000", username: "hive" } },
@@ -108,7 +108,7 @@ test("every attribute reaches the docker.Service; driver volume, declared networ
         },
         logDriver: { name: "json-file", options: { "max-size": "10m" } },
         networksAdvanceds: [{ id: netId("hive_default_network") }, { id: netId("backend") }],
-        placement: { constraints: ["node.labels.hives == true"], prefs: ["spread=node.labels.zone"] },
+        placement: { constraints: ["node.labels.hives == true"], platforms: [{ architecture: "amd64", os: "linux" }], prefs: ["spread=node.labels.zone"] },
         resources: { limits: { memoryBytes: 536870912, nanoCpus: 1500000000 } },
         restartPolicy: { condition: "on-failure", delay: "5s", maxAttempts: 3, window: "120s" },
       },

@@ -49,7 +49,7 @@ test("private pdns workloads: no DRBD, plain volumes, one provider", async () =>
   assert.deepEqual(records.get("p-docker-p-hive0")!.deps, []);
   const spec = (unwrapSecrets(pdnsdb.inputs) as { taskSpec: { secret: { containerSpec: { mounts: unknown; image: string } } } }).taskSpec.secret.containerSpec;
   assert.deepEqual(spec.mounts, [{ readOnly: false, source: "pdnsdb_data", target: "/var/lib/mysql", type: "volume" }]);
-  assert.match(spec.image, /^p-hive0\.pdns:5000\/image_pdnsdb:[0-9a-f]{16}$/);
+  assert.match(spec.image, /^p-hive0\.pdns:5000\/image_pdnsdb:[0-9a-f]{16}@sha256:[0-9a-f]{64}$/);
   // No overlay slice configured: docker picks the subnet.
   assert.deepEqual(unwrapSecrets(records.get("p-networks-hive_default_network")!.inputs), {
     attachable: true,

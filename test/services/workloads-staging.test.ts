@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { settle, startMocks, strings, unwrapSecrets, type Recorded } from "./mock-runtime";
+import { mockBuildOutput, settle, startMocks, strings, unwrapSecrets, type Recorded } from "./mock-runtime";
 import { stagingSite } from "../helpers/services-site-fixture";
 import { resolve } from "./resolve-outputs";
 
@@ -80,7 +80,10 @@ test("staging pdns workloads", async () => {
   assert.equal(new Set(tags).size, 4);
   const pdnsdb = inputs("w-service-pdnsdb-service");
   const spec = (pdnsdb.taskSpec as { secret: { containerSpec: Record<string, unknown> } }).secret.containerSpec;
-  assert.equal(spec.image, `s-hive3.pdns:5000/image_pdnsdb:${tag("pdnsdb")}`);
+  // By digest, with the platform, as swarm records a pushed image (else every update would show a difference).
+  const digest = /^HIVE_IMAGE_DIGEST=(\S+)$/m.exec(mockBuildOutput("w-image-pdnsdb-build"))![1];
+  assert.equal(spec.image, `s-hive3.pdns:5000/image_pdnsdb:${tag("pdnsdb")}@${digest}`);
+  assert.deepEqual((pdnsdb.taskSpec as { secret: { placement: { platforms: unknown } } }).secret.placement.platforms, [{ architecture: "amd64", os: "linux" }]);
   assert.deepEqual(spec.env, { MYSQL_DATABASE: "powerdns", MYSQL_PASSWORD: "s3cret", MYSQL_ROOT_PASSWORD: "s3cret", MYSQL_USER: "powerdns" });
   assert.deepEqual(spec.mounts, [{ readOnly: false, source: "pdnsdb_data", target: "/var/lib/mysql", type: "volume" }]);
   assert.deepEqual(pdnsdb.auth, { secret: { password: "regpw", serverAddress: "s-hive3.pdns:5000", username: "hive" } });
@@ -129,10 +132,12 @@ test("staging pdns workloads", async () => {
   // Role uploads: one folder per role and content (the source is folderContents, tested in test/images).
   for (const role of roles) assert.match(String(inputs(`w-roles-${role}`).remotePath), new RegExp(`^hive/roles/${role}-[0-9a-f]{16}$`), role);
 
-  // Builds and initialisation: run once per content (triggers), no-op update, secrets only on stdin.
+  // Builds and initialisation: run once per content (triggers); the update only prints the reference again;
+  // secrets only on stdin.
   const build = inputs("w-image-pdnsdb-build");
   assert.deepEqual(build.triggers, [tag("pdnsdb")]);
-  assert.equal(build.update, "true");
+  assert.match(String(build.update), /^export HIVE_REFERENCE_ONLY='1'$/m);
+  assert.equal(String(build.update).replace("export HIVE_REFERENCE_ONLY='1'\n", ""), build.create);
   assert.deepEqual(build.stdin, { secret: "regpw\n" });
   assert.match(String(build.create), /export HIVE_ROLE_PATHS='hive\/roles\/python-aptk-[0-9a-f]{16}:hive\/roles\/powerdns-initdb-[0-9a-f]{16}'/);
   const init = inputs("w-init-powerdns-run");

@@ -17,6 +17,10 @@
 #   HIVE_ANSIBLE_CONNECTION  docker connection plugin (default community.docker.docker)
 #   HIVE_EXTRA_VARS     JSON object of variables for the roles
 #   HIVE_DOCKERFILE_DIR, HIVE_DOCKERFILE   build with `docker build` from this context instead of roles
+#   HIVE_REFERENCE_ONLY=1  only print the reference of the image already pushed (the command's update)
+# Standard output ends with HIVE_IMAGE_DIGEST=sha256:… and HIVE_IMAGE_PLATFORM=<os>/<arch> of the pushed image:
+# the service names it by digest with that platform, as swarm itself would record it from the registry (so
+# an update with nothing to do sees no difference) and so a node that has the image never asks a registry.
 # Standard input: the registry password on the first line, then one KEY=<base64 value> line per image
 # environment variable (so neither the password nor secret environment values appear in any command line).
 set -euo pipefail
@@ -38,8 +42,22 @@ done
 printf '%s\n' "$password" | docker login --username hive --password-stdin "$HIVE_REGISTRY" >/dev/null
 unset password
 
+print_reference() {
+  docker image inspect "$ref" >/dev/null 2>&1 || docker pull -q "$ref" >/dev/null
+  local digest
+  digest="$(docker image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "$ref" | grep -m1 "^$HIVE_IMAGE@" || true)"
+  [ -n "$digest" ] || { log "error: $ref has no digest from $HIVE_REGISTRY"; exit 1; }
+  echo "HIVE_IMAGE_DIGEST=${digest#*@}"
+  echo "HIVE_IMAGE_PLATFORM=$(docker image inspect --format '{{.Os}}/{{.Architecture}}' "$ref")"
+}
+
+if [ "${HIVE_REFERENCE_ONLY:-0}" = 1 ]; then
+  print_reference
+  exit 0
+fi
 if docker manifest inspect "$ref" >/dev/null 2>&1; then
   log "$ref is already in the registry"
+  print_reference
   exit 0
 fi
 
@@ -115,3 +133,4 @@ docker tag "$ref" "$HIVE_IMAGE:latest"
 docker push "$ref" >/dev/null
 docker push "$HIVE_IMAGE:latest" >/dev/null
 log "pushed $ref"
+print_reference
