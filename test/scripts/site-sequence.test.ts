@@ -48,7 +48,7 @@ for (const os of ["el9", "ubuntu24"] as const) {
       );
       const first = runAll(m, os);
       assert.ok(first.includes("init: docker swarm init --advertise-addr 192.168.56.4"), first.join("\n"));
-      assert.ok(first.includes("labels-p-hive0: docker node update --label-add first_hive=true --label-add hives=true --label-add private=true --label-add repository=true --label-add servers=true p-hive0"));
+      assert.ok(first.includes("labels-p-hive0: docker node update --label-add first_hive=true --label-add hives=true --label-add hosts=true --label-add private=true --label-add repository=true --label-add servers=true p-hive0"));
       assert.ok(first.includes("follow-swarm-service-p-hive0: systemctl enable follow-swarm-service.service"), first.join("\n"));
       assert.ok(first.includes("follow-swarm-service-p-hive0: systemctl start follow-swarm-service.service"));
       assert.ok(first.some((x) => x.startsWith("drbd-pool: vgcreate drbdvg /dev/sdb1")));
