@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import type { Service, Site } from "../../src/inventory/model";
 import { readScript, remoteScript, type HostConnection } from "../services/remote-script";
-import { toInput, type SecretValues } from "../services/values";
+import { inventoryLines, toInput, type SecretValues } from "../services/values";
 import { directoryHash, imageHash, ImageError, resolveRoles, type RoleDir } from "./image-hash";
 
 /** Where a role folder lives on the repository server (relative to the admin's home): content-addressed. */
@@ -86,13 +86,17 @@ export function buildEnv(service: Service, plan: ImagePlan, settings: BuildSetti
   };
 }
 
-/** Standard input of build-image.sh: the password line, then `KEY=<base64>` per image environment variable. */
-export function buildStdin(service: Service, registryPassword: pulumi.Input<string>, secrets: SecretValues): pulumi.Output<string> {
+/**
+ * Standard input of build-image.sh: the password line, `KEY=<base64>` per image environment variable, then with
+ * a site, `HIVE_INVENTORY` and the stage's Ansible inventory for the roles (inventoryLines).
+ */
+export function buildStdin(service: Service, registryPassword: pulumi.Input<string>, secrets: SecretValues, site?: Site): pulumi.Output<string> {
   const env = service.image.build?.env ?? {};
   const lines = Object.entries(env).map(([k, v]) =>
     pulumi.output(toInput(v, secrets)).apply((value) => `${k}=${Buffer.from(value, "utf8").toString("base64")}`),
   );
-  return pulumi.secret(pulumi.all([registryPassword, ...lines]).apply((xs) => xs.join("\n") + "\n"));
+  const inventory = site !== undefined ? [pulumi.output("HIVE_INVENTORY"), inventoryLines(site, secrets).apply((t) => t.replace(/\n$/, ""))] : [];
+  return pulumi.secret(pulumi.all([registryPassword, ...lines, ...inventory]).apply((xs) => xs.join("\n") + "\n"));
 }
 
 export interface RoleUploadsArgs {
@@ -198,7 +202,7 @@ export class ImageBuild extends pulumi.ComponentResource {
         create: remoteScript(readScript("images", "build-image.sh"), buildEnv(args.service, args.plan, args.settings)),
         // Another input changed (the registry password, say): build nothing, print the reference again.
         update: remoteScript(readScript("images", "build-image.sh"), { ...buildEnv(args.service, args.plan, args.settings), HIVE_REFERENCE_ONLY: "1" }),
-        stdin: buildStdin(args.service, args.registryPassword, args.secrets),
+        stdin: buildStdin(args.service, args.registryPassword, args.secrets, args.settings.site),
         triggers: [args.plan.tag],
       },
       { parent: this, dependsOn: deps },

@@ -5,8 +5,7 @@ import type { Service, Site } from "../../src/inventory/model";
 import { remoteRolePath } from "../images/image-build";
 import type { RoleDir } from "../images/image-hash";
 import { readScript, remoteScript, type HostConnection } from "./remote-script";
-import { ansibleInventory } from "../../src/inventory/ansible-inventory";
-import type { SecretValues } from "./values";
+import { inventoryLines, type SecretValues } from "./values";
 
 /** Environment of init-service.sh. Pure. */
 export function initEnv(service: Service, site: Site, roles: readonly RoleDir[], ansibleVenv: string): { [name: string]: string } {
@@ -21,23 +20,9 @@ export function initEnv(service: Service, site: Site, roles: readonly RoleDir[],
   };
 }
 
-/**
- * Standard input of init-service.sh: the stage's Ansible inventory and the extra variables, one JSON line each,
- * with the site's secrets in them (a secret Output: never in the command text, the state shows it encrypted).
- */
+/** Standard input of init-service.sh: the stage's Ansible inventory and extra variables (inventoryLines). */
 export function initStdin(site: Site, secrets: SecretValues): pulumi.Output<string> {
-  const names = Object.keys(secrets).sort();
-  return pulumi.secret(
-    pulumi.all(names.map((n) => secrets[n])).apply((values) => {
-      const byName = Object.fromEntries(names.map((n, i) => [n, values[i]]));
-      const { inventory, extraVars } = ansibleInventory(site, (name) => {
-        const v = byName[name];
-        if (v === undefined) throw new Error(`secret "${name}" is not among the site's secrets`);
-        return v;
-      });
-      return `${JSON.stringify(inventory)}\n${JSON.stringify(extraVars)}\n`;
-    }),
-  );
+  return inventoryLines(site, secrets);
 }
 
 export interface ServiceInitArgs {

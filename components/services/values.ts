@@ -1,6 +1,7 @@
 // Turning model Values into Pulumi inputs: SecretStrings become secret Outputs, everything else a plain string.
 import * as pulumi from "@pulumi/pulumi";
-import type { SecretString, Value } from "../../src/inventory/model";
+import type { SecretString, Site, Value } from "../../src/inventory/model";
+import { ansibleInventory } from "../../src/inventory/ansible-inventory";
 
 /** Realised site secrets by SecretSpec name (the `@pulumi/random` passwords of the host layer). */
 export type SecretValues = { readonly [name: string]: pulumi.Input<string> };
@@ -31,4 +32,23 @@ export function toInput(v: Value, secrets: SecretValues): pulumi.Input<string> {
     return value;
   });
   return pulumi.secret(pulumi.all(parts).apply((xs) => xs.join("")));
+}
+
+/**
+ * The stage's Ansible inventory and extra variables as two JSON lines, the site's secrets inside: the tail of the
+ * stdin of the scripts that run roles (build-image.sh, init-service.sh). A secret Output.
+ */
+export function inventoryLines(site: Site, secrets: SecretValues): pulumi.Output<string> {
+  const names = Object.keys(secrets).sort();
+  return pulumi.secret(
+    pulumi.all(names.map((n) => secrets[n])).apply((values) => {
+      const byName = Object.fromEntries(names.map((n, i) => [n, values[i]]));
+      const { inventory, extraVars } = ansibleInventory(site, (name) => {
+        const v = byName[name];
+        if (v === undefined) throw new ValueError(`secret "${name}" is not among the site's secrets`);
+        return v;
+      });
+      return `${JSON.stringify(inventory)}\n${JSON.stringify(extraVars)}\n`;
+    }),
+  );
 }

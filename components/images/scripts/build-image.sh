@@ -22,7 +22,10 @@
 # the service names it by digest with that platform, as swarm itself would record it from the registry (so
 # an update with nothing to do sees no difference) and so a node that has the image never asks a registry.
 # Standard input: the registry password on the first line, then one KEY=<base64 value> line per image
-# environment variable (so neither the password nor secret environment values appear in any command line).
+# environment variable (so neither the password nor secret environment values appear in any command line);
+# optionally a line HIVE_INVENTORY followed by the stage's Ansible inventory and the extra variables (one JSON
+# line each, secrets inside): the roles then run on host image_<service> of that inventory, as hive-builder
+# ran them, with group_vars, host_vars (host_vars/image_<service>.yml too), groups and hostvars.
 set -euo pipefail
 
 : "${HIVE_SERVICE:?}" "${HIVE_IMAGE:?}" "${HIVE_TAG:?}" "${HIVE_REGISTRY:?}"
@@ -33,8 +36,14 @@ log() { echo "build-image[$HIVE_SERVICE]: $*" >&2; }
 
 IFS= read -r password || true
 env_args=()
+inv_json="" extra_json=""
 while IFS= read -r line; do
   [ -n "$line" ] || continue
+  if [ "$line" = HIVE_INVENTORY ]; then
+    IFS= read -r inv_json || true
+    IFS= read -r extra_json || true
+    break
+  fi
   # Split by hand: `read` with IFS='=' would drop a trailing '=' of the base64 padding.
   env_args+=(-e "${line%%=*}=$(printf '%s' "${line#*=}" | base64 -d)")
 done
@@ -106,8 +115,15 @@ else
     done
   } >"$work/playbook.yml"
   printf '%s\n' "${HIVE_EXTRA_VARS:-{\}}" >"$work/vars.json"
-  "$HIVE_ANSIBLE_VENV/bin/ansible-playbook" -i "$container," -c "${HIVE_ANSIBLE_CONNECTION:-community.docker.docker}" \
-    -e "@$work/vars.json" "$work/playbook.yml"
+  inventory=(-i "$container,")
+  extra=()
+  if [ -n "$inv_json" ]; then
+    (umask 077 && printf '%s\n' "$inv_json" >"$work/inventory.json" && printf '%s\n' "${extra_json:-{\}}" >"$work/extra.json")
+    inventory=(-i "$work/inventory.json" -l "image_$HIVE_SERVICE" -e "ansible_host=$container")
+    extra=(-e "@$work/extra.json")
+  fi
+  "$HIVE_ANSIBLE_VENV/bin/ansible-playbook" "${inventory[@]}" -c "${HIVE_ANSIBLE_CONNECTION:-community.docker.docker}" \
+    -e "@$work/vars.json" "${extra[@]}" "$work/playbook.yml"
 
   changes=()
   if [ "${HIVE_STANDALONE:-0}" != 1 ]; then

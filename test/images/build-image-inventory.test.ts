@@ -1,0 +1,55 @@
+// Image builds run their roles on host image_<service> of the stage's Ansible inventory, which comes on stdin
+// after the image environment; without it the roles run on the build container alone.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { newScriptEnv, runScript } from "../volumes/run-script";
+import { buildStdin } from "../../components/images/image-build";
+import { stagingSite } from "../helpers/services-site-fixture";
+import type { Site } from "../../src/inventory/model";
+import { resolve } from "../services/resolve-outputs";
+
+const script = join(__dirname, "../../components/images/scripts/build-image.sh");
+const env = {
+  HIVE_SERVICE: "pdnsdb",
+  HIVE_IMAGE: "s-hive3.pdns:5000/image_pdnsdb",
+  HIVE_TAG: "0123456789abcdef",
+  HIVE_REGISTRY: "s-hive3.pdns:5000",
+  HIVE_FROM: "mariadb:10.4",
+  HIVE_ROLE_PATHS: "hive/roles/python-aptk-aaaa",
+  HIVE_ANSIBLE_VENV: join(__dirname, "venv"),
+  HIVE_EXTRA_VARS: '{"hive_name":"pdns"}',
+};
+const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
+
+test("with an inventory on stdin the build's roles run on image_<service> of it; the image env is still read", () => {
+  const se = newScriptEnv();
+  mkdirSync(join(se.root, "hive/roles/python-aptk-aaaa/tasks"), { recursive: true });
+  const stdin = `pw\nMYSQL_USER=${b64("powerdns")}\nHIVE_INVENTORY\n{"all":{"hosts":{"image_pdnsdb":{}}}}\n{"x":1}\n`;
+  const r = runScript(script, se, env, { stubDirs: [join(__dirname, "stubs")], stdin });
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(r.calls.some((c) => c.includes("-e MYSQL_USER=powerdns ")), r.calls.join("\n"));
+  const play = r.calls.find((c) => c.startsWith("ansible-playbook"))!;
+  assert.match(play, /^ansible-playbook -i \/.*\/inventory\.json -l image_pdnsdb -e ansible_host=build_image_pdnsdb -c community\.docker\.docker -e @\/.*\/vars\.json -e @\/.*\/extra\.json \/.*\/playbook\.yml$/);
+});
+
+test("buildStdin: password, image environment, then the inventory with the realised secrets", async () => {
+  const base = stagingSite();
+  const site: Site = {
+    ...base,
+    ansibleVars: { groups: { all: { pw: { kind: "secret", parts: [{ secret: "db_password" }] } } }, hosts: {}, extra: {}, builtins: {} },
+  };
+  const svc = site.services.find((s) => s.image.build !== null)!;
+  const text = (await resolve(buildStdin(svc, pulumi.secret("regpw"), { db_password: pulumi.secret("s3") }, site))) as unknown as { secret: string } | string;
+  const value = typeof text === "string" ? text : text.secret;
+  const lines = value.trimEnd().split("\n");
+  assert.equal(lines[0], "regpw");
+  const at = lines.indexOf("HIVE_INVENTORY");
+  assert.ok(at > 0);
+  const inventory = JSON.parse(lines[at + 1]) as { all: { vars: { pw: string }; children: { images: { hosts: Record<string, unknown> } } } };
+  assert.equal(inventory.all.vars.pw, "s3");
+  assert.ok(`image_${svc.name}` in inventory.all.children.images.hosts);
+  assert.equal(lines.length, at + 3);
+});
