@@ -11,10 +11,30 @@ import type { InventoryVariables } from "./load-variables";
 import { parsePort, type PortDef } from "./ports";
 import { check, networkSchema, serviceSchema, servicesFileSchema, type ServiceInput } from "./schema";
 import { availableIn, deriveService, type VolumeUse } from "./services";
-import { OMIT, Scope, toValue } from "./templates";
+import { hasSecret, OMIT, Scope, toValue } from "./templates";
 import { pathString, type Path, type YamlFile } from "./yamlfile";
 
 const HIVE_DEFAULT_NETWORK = "hive_default_network";
+
+/** The path of a plain string that still carries a secret token (outside a SecretString), or null. */
+function secretLeak(v: unknown, path = ""): string | null {
+  if (typeof v === "string") return hasSecret(v) ? path || "a value" : null;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const l = secretLeak(v[i], `${path}[${i}]`);
+      if (l !== null) return l;
+    }
+    return null;
+  }
+  if (v !== null && typeof v === "object") {
+    if ((v as { kind?: unknown }).kind === "secret") return null;
+    for (const [k, x] of Object.entries(v)) {
+      const l = secretLeak(x, path ? `${path}.${k}` : k);
+      if (l !== null) return l;
+    }
+  }
+  return null;
+}
 
 export interface ServicesStage {
   readonly networks: readonly Network[];
@@ -171,6 +191,13 @@ export function deriveServices(a: ServicesArgs, problems: ProblemList): Services
         report: (path, message) => problems.add(path.length > 0 ? f.file.keyPos(path) : f.file.pos(path), message),
         pos: (path) => f.file.keyPos(path),
       });
+      // A secret may stand where the model keeps a SecretString; anywhere else its placeholder would reach a
+      // swarm spec or a file as text, so it is an error at the attribute (never a silent leak).
+      const leak = secretLeak(d.service) ?? secretLeak(d.volumes.map((v) => ({ ...v, pos: null, path: [] })));
+      if (leak !== null) {
+        problems.add(f.file.keyPos(svcPath), `services.${svcName}: a secret cannot be used in ${leak} (it can in environment, command, entrypoint, labels, healthcheck, backup_scripts)`);
+        continue;
+      }
       services.push(d.service);
       uses.push(...d.volumes);
       allPorts.push(...d.service.ports.map((p) => ({ target: p.target, published: p.published, protocol: p.protocol, mode: p.mode })));

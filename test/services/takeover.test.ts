@@ -143,3 +143,15 @@ test("swarm nodes are labelled with every Ansible group of the host, hosts inclu
   const labels = swarmSteps(site).filter((s) => s.kind === "node-labels").map((s) => s.env.HIVE_LABELS);
   assert.deepEqual(labels, ["first_hive hives hosts servers staging", "hives hosts servers staging", "hives hosts servers staging"]);
 });
+
+test("a secret where hive keeps plain text is an error at the service, never a placeholder in the spec", () => {
+  const dir = writeInventory({
+    "hive.yml": "plugin: hive_inventory\nname: tk\nstages:\n  staging:\n    provider: prepared\n    cidr: 10.0.0.0/24\n    ip_address_list: [10.0.0.10, 10.0.0.11]\n",
+    "group_vars/all.yml": "pw: \"{{ lookup('password', '/x/pw length=8') }}\"\n",
+    "services.yml": 'plugin: hive_services\nservices:\n  app:\n    image: nginx:1\n    logging:\n      driver: gelf\n      options: {token: "{{ pw }}"}\n',
+  });
+  assert.throws(
+    () => loadSite({ inventoryDir: dir, stage: "staging", contextDir: join(dir, ".hive") }),
+    /services\.app: a secret cannot be used in logging\.options\.token/,
+  );
+});
