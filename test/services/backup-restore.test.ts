@@ -88,7 +88,7 @@ const ENTRIES = `      - name: db-dump
         cleanup_days_before: 2
       - name: db-file
         batch_scripts: [echo batch ran > DATA/batch.txt]
-        backup_command: cp DATA/db.txt DATA/today.sql >/dev/null
+        backup_command: cat DATA/db.txt > DATA/today.sql
         backup_file: DATA/today.sql
         restore_file: DATA/restore.sql
         restore_command: cp DATA/restore.sql DATA/db.txt
