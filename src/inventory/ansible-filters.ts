@@ -3,6 +3,7 @@
 // Each is tested against the examples of the Ansible documentation (test/inventory/ansible-filters.test.ts).
 import { parse as parseYaml } from "yaml";
 import { ansibleToJson } from "./ansible-json";
+import { toYamlText } from "./ansible-yaml";
 
 /** nunjucks passes keyword arguments as a last object marked `__keywords`. */
 export function splitKeywords(args: unknown[]): { args: unknown[]; kw: Record<string, unknown> } {
@@ -162,4 +163,16 @@ export function fromJson(value: unknown): unknown {
 
 export function fromYaml(value: unknown): unknown {
   return parseYaml(String(value)) ?? null;
+}
+
+/** `to_yaml(indent=2, default_flow_style=None)`. */
+export function toYaml(value: unknown, ...rest: unknown[]): string {
+  const { kw } = splitKeywords(rest);
+  return toYamlText(value, { flow: kw.default_flow_style === false ? false : null, indent: Number(kw.indent ?? 2) });
+}
+
+/** `to_nice_yaml(indent=4)`: block style throughout. */
+export function toNiceYaml(value: unknown, ...rest: unknown[]): string {
+  const { args, kw } = splitKeywords(rest);
+  return toYamlText(value, { flow: false, indent: Number(kw.indent ?? args[0] ?? 4) });
 }

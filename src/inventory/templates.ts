@@ -184,6 +184,8 @@ function environment(): nunjucks.Environment {
     to_nice_json: F.toNiceJson,
     from_json: F.fromJson,
     from_yaml: F.fromYaml,
+    to_yaml: F.toYaml,
+    to_nice_yaml: F.toNiceYaml,
     regex_replace: F.regexReplace,
     regex_search: F.regexSearch,
     combine: F.combine,

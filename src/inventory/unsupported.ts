@@ -16,7 +16,7 @@ export const SUPPORTED_FILTERS = new Set([
   "urlencode", "urlize", "wordcount", "float", "int", "d", "e",
   // Ansible's, added by hive
   "bool", "to_json", "to_nice_json", "from_json", "from_yaml", "regex_replace", "regex_search", "combine", "dict2items",
-  "items2dict", "quote", "dirname", "basename", "b64encode", "b64decode", "mandatory", "map",
+  "items2dict", "quote", "dirname", "basename", "b64encode", "b64decode", "mandatory", "map", "to_yaml", "to_nice_yaml",
 ]);
 export const SUPPORTED_TESTS = new Set(["defined", "undefined", "none", "number", "string", "odd", "even", "divisibleby", "escaped", "equalto", "eq", "sameas", "iterable", "mapping", "callable", "truthy", "falsy", "null", "lower", "upper", "ge", "gt", "le", "lt", "ne", "greaterthan", "lessthan", "match", "search", "regex"]);
 export const SUPPORTED_LOOKUPS = new Set(["password", "env", "file", "template", "vars"]);

@@ -47,6 +47,13 @@ const CASES: [string, unknown, Record<string, unknown>?][] = [
   ["{{ {'b': 1, 'a': 'é'} | to_nice_json }}", '{\n    "a": "\\u00e9",\n    "b": 1\n}'],
   ["{{ '{\"a\": [1, 2]}' | from_json }}", { a: [1, 2] }],
   ["{{ 'a: 1\\nb: [x, y]' | from_yaml }}", { a: 1, b: ["x", "y"] }],
+  // YAML as PyYAML's dump writes it (expected texts produced by PyYAML 6).
+  ["{{ v | to_yaml }}", "a: {n: null, x: y}\nb: [1, 2]\nc: hello world\nd: 'yes'\ne: '1'\nf: ''\ng: true\nh: 1.5\ni:\n- {k: 1}\n- {k: 2}\nj: 'a: b'\n", { v: { b: [1, 2], a: { x: "y", n: null }, c: "hello world", d: "yes", e: "1", f: "", g: true, h: 1.5, i: [{ k: 1 }, { k: 2 }], j: "a: b" } }],
+  ["{{ v | to_nice_yaml }}", "a:\n    n: null\n    x: y\nb:\n- 1\n- 2\ni:\n-   k: 1\n-   k: 2\n", { v: { b: [1, 2], a: { x: "y", n: null }, i: [{ k: 1 }, { k: 2 }] } }],
+  ["{{ v | to_nice_yaml }}", "top:\n    mid:\n        leaf:\n        - 1\n        - two\n", { v: { top: { mid: { leaf: [1, "two"] } } } }],
+  ["{{ v | to_yaml }}", "top:\n  mid:\n    leaf: [1, two]\n", { v: { top: { mid: { leaf: [1, "two"] } } } }],
+  ["{{ ['a', 'b'] | to_yaml }}", "[a, b]\n"],
+  ["{{ 'abc' | to_yaml }}", "abc\n...\n"],
   // Conversions.
   ["{{ '42' | int }}", 42],
   ["{{ 'x' | int }}", 0],
