@@ -23,6 +23,8 @@ export interface SiteOptions extends FleetOptions {
   readonly secrets?: Readonly<Record<string, pulumi.Input<string>>>;
   /** The allocation ledger stored by the previous update (empty on the first). */
   readonly previousLedger?: Allocations;
+  /** The images swarm recorded for the services at the previous update (stack output `images`). */
+  readonly previousImages?: Readonly<Record<string, string>>;
   /** The site keys stored by the previous update (stack outputs `sshPrivateKey`, `sshRetiredKey`). */
   readonly previousKeys?: PreviousKeys;
   /** Stack config `hive:noFormat`: never format DRBD volumes. */
@@ -103,6 +105,7 @@ export class Site extends pulumi.ComponentResource {
         registryPassword,
         secrets: secretValues,
         previousLedger: options.previousLedger ?? { ports: {}, minors: {} },
+        previousImages: options.previousImages,
         ansibleVenv: this.hosts.repository.ansibleVenv,
         noFormat: options.noFormat,
         dependsOn: [...Object.values(this.hosts.hostSetups), this.hosts.swarm, this.hosts.repository, this.hosts.repository.ansible],

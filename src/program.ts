@@ -76,6 +76,8 @@ export function runProgram(site: SiteModel, options: SiteOptions) {
     firewall: component.firewall,
     // The allocation ledger: read back by the next update (components/services/ledger.ts).
     allocations: component.workloads.allocations,
+    // The images swarm recorded: read back by the next update (recordedImage in components/services).
+    images: component.workloads.recordedImages,
   };
 }
 
@@ -110,6 +112,7 @@ export async function main(loadSite: SiteLoader, root = projectRoot()): Promise<
   return runProgram(site, {
     previousLedger: previous.ledger,
     previousKeys: previous.keys,
+    previousImages: previous.images,
     noFormat: config.noFormat,
     addonScript: readAddonScript(config.inventoryDir),
     adminCidrs: config.adminCidrs,

@@ -10,7 +10,12 @@ export interface PreviousStack {
   readonly ledger: Allocations;
   /** The site keys (secret outputs `sshPrivateKey`, `sshRetiredKey`). */
   readonly keys: PreviousKeys;
+  /** The image each service's swarm spec held after the update (output `images`, see recordedImage). */
+  readonly images: Readonly<Record<string, string>>;
 }
+
+/** The stack output of the images swarm recorded, read back by the next update. */
+export const IMAGES_OUTPUT = "images";
 
 /**
  * Reads the outputs of the last update of this very stack. Call it from the program entry before deriving
@@ -25,9 +30,13 @@ export async function readPreviousStack(imported?: unknown, opts?: pulumi.Custom
     const details = await ref.getOutputDetails(output);
     return details.value ?? details.secretValue;
   };
-  const [ledger, sshPrivateKey, sshRetiredKey] = await Promise.all([read(LEDGER_OUTPUT), read("sshPrivateKey"), read("sshRetiredKey")]);
+  const [ledger, sshPrivateKey, sshRetiredKey, images] = await Promise.all([read(LEDGER_OUTPUT), read("sshPrivateKey"), read("sshRetiredKey"), read(IMAGES_OUTPUT)]);
   const text = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
-  return { ledger: parseLedger(ledger ?? imported), keys: { sshPrivateKey: text(sshPrivateKey), sshRetiredKey: text(sshRetiredKey) } };
+  const recorded =
+    typeof images === "object" && images !== null && !Array.isArray(images)
+      ? Object.fromEntries(Object.entries(images).filter((e): e is [string, string] => typeof e[1] === "string"))
+      : {};
+  return { ledger: parseLedger(ledger ?? imported), keys: { sshPrivateKey: text(sshPrivateKey), sshRetiredKey: text(sshRetiredKey) }, images: recorded };
 }
 
 export interface AllocationLedgerArgs {

@@ -231,8 +231,27 @@ export function serviceArgs(service: Service, ctx: ServiceContext): docker.Servi
  * keeps the count Pulumi last recorded. A scale done by hand (`docker service scale`) is kept when the update runs
  * with `--refresh` (which reads the live count into the state first); without a refresh the recorded count wins.
  */
+/**
+ * The image to give a service that is not built by the site: the reference swarm recorded for it last time
+ * when that is the same reference pinned by digest, else the inventory's reference. A service created from a
+ * tag the registry could resolve is recorded as `<tag>@<digest>` (the docker provider asks the registry on
+ * create, never on update); without this the next update would put the bare tag back and restart the
+ * service. A changed reference in the inventory wins. Pure.
+ */
+export function recordedImage(ref: string, recorded: string | undefined): string {
+  return recorded !== undefined && recorded.startsWith(`${ref}@sha256:`) ? recorded : ref;
+}
+
+/**
+ * Properties whose difference an update leaves alone: the replica count when the inventory does not set it
+ * (keeps the current scale), and for images the site does not build, the platforms swarm recorded beside
+ * the digest on create (hive never sets them for those).
+ */
 export function serviceIgnoreChanges(service: Service): string[] {
-  return service.mode === "replicated" && service.replicas === null ? ["mode.replicated.replicas"] : [];
+  return [
+    ...(service.mode === "replicated" && service.replicas === null ? ["mode.replicated.replicas"] : []),
+    ...(service.image.kind === "build" ? [] : ["taskSpec.placement.platforms"]),
+  ];
 }
 
 /** `hive_ext_repositories` from the site vars: `[{repository, login_user, password}]`. */

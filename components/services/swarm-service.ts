@@ -15,6 +15,8 @@ export interface SwarmServiceArgs {
 
 export class SwarmService extends pulumi.ComponentResource {
   public readonly service: docker.Service;
+  /** The image as swarm recorded it (with the digest the registry gave on create, when it could). */
+  public readonly image: pulumi.Output<string>;
 
   constructor(name: string, args: SwarmServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hive:services:SwarmService", name, {}, opts);
@@ -24,6 +26,7 @@ export class SwarmService extends pulumi.ComponentResource {
       dependsOn: args.dependsOn,
       ignoreChanges: serviceIgnoreChanges(args.service),
     });
-    this.registerOutputs({ id: this.service.id });
+    this.image = this.service.taskSpec.containerSpec.image;
+    this.registerOutputs({ id: this.service.id, image: this.image });
   }
 }

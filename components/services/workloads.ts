@@ -12,7 +12,7 @@ import { DrbdVolume, DriverVolume, nfsVolumeError } from "../volumes/volumes";
 import { AllocationLedger } from "./ledger";
 import type { HostConnection } from "./remote-script";
 import { BACKUP_DIR, BACKUP_SECRETS_DIR, backupSecretNames, renderBackupScript, renderMonitorRules, RSYSLOG_SERVICES_DIR } from "./repository-files";
-import { extRepositories } from "./service-args";
+import { extRepositories, recordedImage } from "./service-args";
 import { RepositoryFile, ServiceInit } from "./service-init";
 import { SwarmService } from "./swarm-service";
 import type { SecretValues } from "./values";
@@ -29,6 +29,8 @@ export interface WorkloadsArgs {
   readonly secrets: SecretValues;
   /** Ledger read by `readPreviousStack` before the site was derived. */
   readonly previousLedger: Allocations;
+  /** The images swarm recorded for the services at the previous update (`readPreviousStack().images`). */
+  readonly previousImages?: Readonly<Record<string, string>>;
   /** Virtualenv with ansible-playbook on the repository server (host layer). */
   readonly ansibleVenv: string;
   /** The project's roles folder; default `<inventory>/../roles`. */
@@ -46,6 +48,8 @@ export class Workloads extends pulumi.ComponentResource {
   public readonly allocations: pulumi.Output<Allocations>;
   /** Image reference each service runs, by service name. */
   public readonly images: { readonly [service: string]: pulumi.Input<string> };
+  /** The image each service's swarm spec holds after this update, to export as the stack output `images`. */
+  public readonly recordedImages: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: WorkloadsArgs, opts?: pulumi.ComponentResourceOptions) {
     // Every resource of the workloads waits for what they run on, nested ones included (a component's
@@ -96,7 +100,7 @@ export class Workloads extends pulumi.ComponentResource {
     for (const s of site.services) {
       const plan = plans.get(s.name);
       if (!plan) {
-        images[s.name] = s.image.ref;
+        images[s.name] = recordedImage(s.image.ref, args.previousImages?.[s.name]);
         continue;
       }
       builds[s.name] = new ImageBuild(
@@ -137,11 +141,12 @@ export class Workloads extends pulumi.ComponentResource {
 
     // Services, then their initialisation and repository files.
     const ext = extRepositories(site.vars, args.secrets);
+    const swarmServices: { [service: string]: SwarmService } = {};
     for (const s of site.services) {
       const deps: pulumi.Input<pulumi.Resource>[] = [...after, ...networks.resources];
       if (builds[s.name]) deps.push(builds[s.name]);
       for (const m of s.mounts) if (m.type === "volume" && volumeDeps[m.source]) deps.push(...volumeDeps[m.source]);
-      const svc = new SwarmService(
+      const svc = (swarmServices[s.name] = new SwarmService(
         `${name}-service-${s.name}`,
         {
           service: s,
@@ -158,7 +163,7 @@ export class Workloads extends pulumi.ComponentResource {
           },
         },
         child,
-      );
+      ));
       const roles = initRoles.get(s.name);
       if (roles) {
         new ServiceInit(
@@ -203,7 +208,8 @@ export class Workloads extends pulumi.ComponentResource {
         );
       }
     }
-    this.registerOutputs({ allocations: this.allocations });
+    this.recordedImages = pulumi.all(Object.fromEntries(Object.entries(swarmServices).map(([svc, x]) => [svc, x.image])));
+    this.registerOutputs({ allocations: this.allocations, recordedImages: this.recordedImages });
   }
 }
 

@@ -8,6 +8,7 @@ import {
   registryOf,
   serviceArgs,
   serviceIgnoreChanges,
+  recordedImage,
   type ServiceContext,
 } from "../../components/services/service-args";
 import { everyAttributeService, stagingSite } from "../helpers/services-site-fixture";
@@ -134,7 +135,8 @@ test("powerdns (pull image, secret in args and env, two ports, replicas unset)",
     placement: { constraints: [], prefs: [] },
     networksAdvanceds: [{ id: "net-default" }],
   });
-  assert.deepEqual(serviceIgnoreChanges(svc), ["mode.replicated.replicas"]);
+  // A pulled image: swarm's platforms for it are its own (recorded on create), never hive's.
+  assert.deepEqual(serviceIgnoreChanges(svc), ["mode.replicated.replicas", "taskSpec.placement.platforms"]);
 });
 
 test("pdnsdb: built image authenticates to the site registry, swarm's update policy, dnsrr", async () => {
@@ -161,7 +163,7 @@ test("global mode, ext repository auth, healthcheck string and disable", async (
   assert.deepEqual(spec.healthcheck, { tests: ["CMD-SHELL", "curl -f localhost"], retries: 2 });
   const off = (await resolve(serviceArgs({ ...svc, healthcheck: { disable: true } }, ctx))) as Record<string, unknown>;
   assert.deepEqual((off.taskSpec as { containerSpec: { healthcheck: unknown } }).containerSpec.healthcheck, { tests: ["NONE"] });
-  assert.deepEqual(serviceIgnoreChanges(svc), []);
+  assert.deepEqual(serviceIgnoreChanges(svc), ["taskSpec.placement.platforms"]);
 });
 
 test("errors: unknown network, missing secret, unallocated port, bad mem_limit", () => {
@@ -211,4 +213,14 @@ test("a service starts with the first hive's proxy and pip settings; its own env
   };
   assert.equal(args.taskSpec.containerSpec.env.http_proxy, "http://own:1");
   assert.equal(args.taskSpec.containerSpec.env.HTTP_PROXY, "http://10.0.0.1:3128");
+});
+
+test("recordedImage: the reference swarm pinned by digest while the inventory keeps it, else the inventory's", () => {
+  const digest = `sha256:${"c".repeat(64)}`;
+  assert.equal(recordedImage("mariadb:10.4", `mariadb:10.4@${digest}`), `mariadb:10.4@${digest}`);
+  // First deploy; the registry could not be asked; the inventory changed the tag; a prefix that is not the reference.
+  assert.equal(recordedImage("mariadb:10.4", undefined), "mariadb:10.4");
+  assert.equal(recordedImage("mariadb:10.4", "mariadb:10.4"), "mariadb:10.4");
+  assert.equal(recordedImage("mariadb:10.5", `mariadb:10.4@${digest}`), "mariadb:10.5");
+  assert.equal(recordedImage("mariadb:10", `mariadb:10.4@${digest}`), "mariadb:10");
 });
