@@ -141,7 +141,10 @@ test("staging pdns workloads", async () => {
   assert.deepEqual(build.triggers, [tag("pdnsdb")]);
   assert.match(String(build.update), /^export HIVE_REFERENCE_ONLY='1'$/m);
   assert.equal(String(build.update).replace("export HIVE_REFERENCE_ONLY='1'\n", ""), build.create);
-  assert.deepEqual(build.stdin, { secret: "regpw\n" });
+  // The registry password, then the stage's Ansible inventory for the build's roles (image_pdnsdb is a host).
+  const stdin = (build.stdin as { secret: string }).secret.split("\n");
+  assert.deepEqual(stdin.slice(0, 2), ["regpw", "HIVE_INVENTORY"]);
+  assert.ok("image_pdnsdb" in (JSON.parse(stdin[2]) as { all: { children: { images: { hosts: object } } } }).all.children.images.hosts);
   assert.match(String(build.create), /export HIVE_ROLE_PATHS='hive\/roles\/python-aptk-[0-9a-f]{16}:hive\/roles\/powerdns-initdb-[0-9a-f]{16}'/);
   const init = inputs("w-init-powerdns-run");
   assert.equal((init.triggers as unknown[])[0], "procube/powerdns:latest");
