@@ -63,6 +63,8 @@ export function lateAbortSignal(signal: AbortSignal): AbortSignal {
 export class LocalStackRunner implements StackRunner {
   private readonly workDir: string;
   private readonly envVars: Record<string, string>;
+  /** Stacks already selected, by options: each selection is a CLI call, and an operation reads secrets first. */
+  private readonly stacks = new Map<string, Promise<Stack>>();
 
   constructor(options: LocalRunnerOptions = {}) {
     this.workDir = path.resolve(options.workDir ?? PROJECT_ROOT);
@@ -71,7 +73,19 @@ export class LocalStackRunner implements StackRunner {
   }
 
   /** The stage's stack; `create: false` for reads, so that looking never creates a stack. */
-  private async stack(stage: string, opts: { withPlan?: boolean; create?: boolean; inventory?: string } = {}): Promise<Stack> {
+  private stack(stage: string, opts: { withPlan?: boolean; create?: boolean; inventory?: string } = {}): Promise<Stack> {
+    const key = JSON.stringify([stage, opts.withPlan === true, opts.create !== false, opts.inventory ?? null]);
+    let stack = this.stacks.get(key);
+    if (stack === undefined) {
+      stack = this.selectStack(stage, opts);
+      // A failed selection is not kept: the next call tries again.
+      stack.catch(() => this.stacks.delete(key));
+      this.stacks.set(key, stack);
+    }
+    return stack;
+  }
+
+  private async selectStack(stage: string, opts: { withPlan?: boolean; create?: boolean; inventory?: string }): Promise<Stack> {
     if (this.envVars.PULUMI_BACKEND_URL.startsWith("file://")) {
       const dir = this.envVars.PULUMI_BACKEND_URL.slice("file://".length).split("?")[0];
       mkdirSync(dir, { recursive: true });

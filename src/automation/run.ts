@@ -1,5 +1,5 @@
 // Running one operation through a StackRunner with everything that leaves it redacted.
-import { createRedactor } from "./redact";
+import { createRedactor, type Redactor } from "./redact";
 import type { Operation, RunOptions, RunResult, StackRunner } from "./types";
 
 /** The text of an error, without stack trace. */
@@ -8,9 +8,12 @@ export function errorText(err: unknown): string {
 }
 
 /**
- * Runs `operation` on `stage`: learns the stage's secret values first, masks them in every event,
- * output line, result and error, and turns a thrown error into a failed (or, after an abort, a
- * cancelled) result instead of a rejection.
+ * Runs `operation` on `stage` with every event, output line, result and error masked by the stage's secret
+ * values, and turns a thrown error into a failed (or, after an abort, a cancelled) result instead of a
+ * rejection. The secrets are read while the operation starts (each read is a CLI call of its own, about a
+ * second together, which an update with nothing to do would otherwise wait for); what the operation emits
+ * meanwhile waits, in order, until they are known. If they cannot be read the operation is stopped: nothing
+ * it printed is shown unmasked.
  */
 export async function runOperation(
   runner: StackRunner,
@@ -18,19 +21,41 @@ export async function runOperation(
   stage: string,
   opts: RunOptions,
 ): Promise<RunResult> {
-  let redact = createRedactor([]);
+  // A cancel that came before the operation started stops it from starting at all.
+  if (opts.signal?.aborted) return { status: "cancelled", error: "update cancelled" };
+  let redact: Redactor | null = null;
+  const waiting: ((r: Redactor) => void)[] = [];
+  const emit = (deliver: (r: Redactor) => void) => (redact !== null ? deliver(redact) : waiting.push(deliver));
+  const stop = new AbortController();
+  let secretsError: string | undefined;
+  const secrets = runner.secretValues(stage).then(
+    (values) => createRedactor(values),
+    (err: unknown) => {
+      secretsError = `the stage's secrets could not be read, so nothing ran: ${errorText(err)}`;
+      stop.abort();
+      return createRedactor([]);
+    },
+  );
+  void secrets.then((r) => {
+    if (secretsError !== undefined) return;
+    redact = r;
+    for (const deliver of waiting.splice(0)) deliver(r);
+  });
+  const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
+  let result: RunResult;
   try {
-    redact = createRedactor(await runner.secretValues(stage));
-    // A cancel that came before the operation started stops it from starting at all.
-    if (opts.signal?.aborted) return { status: "cancelled", error: "update cancelled" };
-    const result = await runner[operation](stage, {
+    result = await runner[operation](stage, {
       ...opts,
-      onEvent: (event) => opts.onEvent?.(redact(event)),
-      onOutput: (line) => opts.onOutput?.(redact(line)),
+      signal,
+      onEvent: (event) => emit((r) => opts.onEvent?.(r(event))),
+      onOutput: (line) => emit((r) => opts.onOutput?.(r(line))),
     });
-    return redact(result);
   } catch (err) {
-    const status = opts.signal?.aborted ? "cancelled" : "failed";
-    return { status, error: redact(errorText(err)) };
+    const mask = await secrets;
+    if (secretsError !== undefined) return { status: "failed", error: secretsError };
+    return { status: opts.signal?.aborted ? "cancelled" : "failed", error: mask(errorText(err)) };
   }
+  const mask = await secrets;
+  if (secretsError !== undefined) return { status: "failed", error: secretsError };
+  return mask(result);
 }

@@ -70,3 +70,35 @@ test("runOperation redacts events, output, results and errors, and reports abort
   controller.abort();
   assert.deepEqual(await pending, { status: "cancelled", error: "update cancelled" });
 });
+
+test("runOperation reads the secrets while the operation starts: what comes first waits and is masked; unreadable secrets stop it", async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const runner = new ScriptedStackRunner({
+    outputs: { key: { value: "private-key-material", secret: true } },
+    steps: { up: [{ output: "first private-key-material" }, { output: "second" }] },
+  });
+  const slow: typeof runner.secretValues = async (stage) => {
+    await gate;
+    return ScriptedStackRunner.prototype.secretValues.call(runner, stage);
+  };
+  runner.secretValues = slow;
+  const seen: string[] = [];
+  const pending = runOperation(runner, "up", "s", { onOutput: (l) => seen.push(l) });
+  // The operation ran to its end while the secrets were still being read: nothing was shown yet.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(runner.calls.filter((c) => c.method === "up").length, 1);
+  assert.deepEqual(seen, []);
+  release();
+  assert.equal((await pending).status, "succeeded");
+  assert.deepEqual(seen, ["first [secret]", "second"]);
+
+  const broken = new ScriptedStackRunner({ steps: { up: [{ output: "anything" }] } });
+  broken.secretValues = () => Promise.reject(new Error("passphrase is wrong"));
+  const lines: string[] = [];
+  assert.deepEqual(await runOperation(broken, "up", "s", { onOutput: (l) => lines.push(l) }), {
+    status: "failed",
+    error: "the stage's secrets could not be read, so nothing ran: passphrase is wrong",
+  });
+  assert.deepEqual(lines, []);
+});
