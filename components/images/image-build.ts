@@ -1,4 +1,5 @@
 // Image builds on the repository server: role folders uploaded once per content, one build command per image.
+import { existsSync, statSync } from "node:fs";
 import { join, dirname, basename } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
@@ -10,6 +11,21 @@ import { directoryHash, imageHash, ImageError, resolveRoles, type RoleDir } from
 /** Where a role folder lives on the repository server (relative to the admin's home): content-addressed. */
 export function remoteRolePath(role: RoleDir): string {
   return `hive/roles/${role.name}-${role.hash.slice(0, 16)}`;
+}
+
+/**
+ * The project's `lib/` (custom Ansible modules, next to `roles/`), as hive-builder put it on the module path of
+ * every role; null when the project has none.
+ */
+export function projectLibrary(rolesDir: string): RoleDir | null {
+  const dir = join(rolesDir, "..", "lib");
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return null;
+  return { name: "lib", dir, hash: directoryHash(dir) };
+}
+
+/** Where the project's lib/ is uploaded on the repository server (relative to the admin's home). */
+export function remoteLibraryPath(lib: RoleDir): string {
+  return `hive/lib-${lib.hash.slice(0, 16)}`;
 }
 
 export interface ImagePlan {
@@ -44,6 +60,8 @@ export function imagePlan(service: Service, site: Site, projectRolesDir: string)
 export interface BuildSettings {
   readonly site: Site;
   readonly ansibleVenv: string;
+  /** Remote path of the project's lib/ (remoteLibraryPath), the roles' module path; none without one. */
+  readonly library?: string;
 }
 
 /** Environment of build-image.sh for a plan (no secrets). Pure. */
@@ -75,6 +93,7 @@ export function buildEnv(service: Service, plan: ImagePlan, settings: BuildSetti
     HIVE_COMMAND: build.command === null ? "" : JSON.stringify(build.command),
     HIVE_EXPOSE: build.expose.join(" "),
     HIVE_ANSIBLE_VENV: settings.ansibleVenv,
+    ...(settings.library !== undefined ? { HIVE_LIBRARY: settings.library } : {}),
     HIVE_EXTRA_VARS: JSON.stringify({
       hive_name: settings.site.name,
       hive_stage: settings.site.stage,
@@ -101,6 +120,8 @@ export function buildStdin(service: Service, registryPassword: pulumi.Input<stri
 
 export interface RoleUploadsArgs {
   readonly roles: readonly RoleDir[];
+  /** The project's lib/, uploaded with the roles. */
+  readonly library?: RoleDir | null;
   readonly connection: pulumi.Input<HostConnection>;
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -117,6 +138,8 @@ export function folderContents(dir: string): pulumi.asset.FileArchive {
 export class RoleUploads extends pulumi.ComponentResource {
   /** Upload resource by remote path. */
   public readonly uploads: { readonly [remotePath: string]: pulumi.Resource };
+  /** The upload of the project's lib/, if any. */
+  public readonly library: pulumi.Resource | null = null;
 
   constructor(name: string, args: RoleUploadsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hive:images:RoleUploads", name, {}, opts);
@@ -136,6 +159,13 @@ export class RoleUploads extends pulumi.ComponentResource {
       );
     }
     this.uploads = uploads;
+    if (args.library) {
+      this.library = new command.remote.CopyToRemote(
+        `${name}-lib`,
+        { connection: args.connection, source: folderContents(args.library.dir), remotePath: remoteLibraryPath(args.library), triggers: [args.library.hash] },
+        { parent: this, dependsOn: [dir] },
+      );
+    }
     this.registerOutputs({});
   }
 }

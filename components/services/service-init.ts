@@ -8,8 +8,9 @@ import { readScript, remoteScript, type HostConnection } from "./remote-script";
 import { inventoryLines, type SecretValues } from "./values";
 
 /** Environment of init-service.sh. Pure. */
-export function initEnv(service: Service, site: Site, roles: readonly RoleDir[], ansibleVenv: string): { [name: string]: string } {
+export function initEnv(service: Service, site: Site, roles: readonly RoleDir[], ansibleVenv: string, library?: string): { [name: string]: string } {
   return {
+    ...(library !== undefined ? { HIVE_LIBRARY: library } : {}),
     HIVE_SERVICE: service.name,
     HIVE_DOMAIN: site.name,
     HIVE_FIRST_HIVE: site.firstHive,
@@ -30,6 +31,8 @@ export interface ServiceInitArgs {
   readonly site: Site;
   readonly roles: readonly RoleDir[];
   readonly ansibleVenv: string;
+  /** Remote path of the project's lib/ (the roles' module path), if any. */
+  readonly library?: string;
   /** The service's image reference (its content tag changes when the image changes). */
   readonly image: pulumi.Input<string>;
   readonly connection: pulumi.Input<HostConnection>;
@@ -50,7 +53,7 @@ export class ServiceInit extends pulumi.ComponentResource {
       `${name}-run`,
       {
         connection: args.connection,
-        create: remoteScript(readScript("services", "init-service.sh"), initEnv(args.service, args.site, args.roles, args.ansibleVenv)),
+        create: remoteScript(readScript("services", "init-service.sh"), initEnv(args.service, args.site, args.roles, args.ansibleVenv, args.library)),
         update: "true",
         stdin: initStdin(args.site, args.secrets),
         triggers: [args.image, ...args.roles.map((r) => `${r.name}:${r.hash}`)],

@@ -6,7 +6,7 @@ import * as docker from "@pulumi/docker";
 import type { Allocations, Site } from "../../src/inventory/model";
 import { dockerProviderArgs, writePrivateKeyFile } from "../networks/docker-provider";
 import { SwarmNetworks } from "../networks/networks";
-import { ImageBuild, imagePlan, remoteRolePath, RoleUploads, type ImagePlan } from "../images/image-build";
+import { ImageBuild, imagePlan, projectLibrary, remoteLibraryPath, remoteRolePath, RoleUploads, type ImagePlan } from "../images/image-build";
 import { resolveRoles, type RoleDir } from "../images/image-hash";
 import { DrbdVolume, DriverVolume, nfsVolumeError } from "../volumes/volumes";
 import { AllocationLedger } from "./ledger";
@@ -90,9 +90,12 @@ export class Workloads extends pulumi.ComponentResource {
       site.services.filter((s) => s.initializeRoles.length > 0).map((s) => [s.name, resolveRoles(s.initializeRoles, rolesDir)]),
     );
     const allRoles = [...[...plans.values()].flatMap((p) => p.roles), ...[...initRoles.values()].flat()];
-    const uploads = allRoles.length > 0 ? new RoleUploads(`${name}-roles`, { roles: allRoles, connection: args.repository, dependsOn: after }, child) : null;
+    const lib = allRoles.length > 0 ? projectLibrary(rolesDir) : null;
+    const library = lib !== null ? remoteLibraryPath(lib) : undefined;
+    const uploads =
+      allRoles.length > 0 ? new RoleUploads(`${name}-roles`, { roles: allRoles, library: lib, connection: args.repository, dependsOn: after }, child) : null;
     const roleDeps = (roles: readonly RoleDir[]): pulumi.Resource[] =>
-      uploads ? roles.map((r) => uploads.uploads[remoteRolePath(r)]) : [];
+      uploads ? [...roles.map((r) => uploads.uploads[remoteRolePath(r)]), ...(uploads.library ? [uploads.library] : [])] : [];
 
     // Images.
     const images: { [service: string]: pulumi.Input<string> } = {};
@@ -108,7 +111,7 @@ export class Workloads extends pulumi.ComponentResource {
         {
           service: s,
           plan,
-          settings: { site, ansibleVenv: args.ansibleVenv },
+          settings: { site, ansibleVenv: args.ansibleVenv, ...(library !== undefined ? { library } : {}) },
           connection: args.repository,
           registryPassword: args.registryPassword,
           secrets: args.secrets,
@@ -173,6 +176,7 @@ export class Workloads extends pulumi.ComponentResource {
             site,
             roles,
             ansibleVenv: args.ansibleVenv,
+            ...(library !== undefined ? { library } : {}),
             secrets: args.secrets,
             image: images[s.name],
             connection: args.repository,

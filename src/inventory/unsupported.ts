@@ -1,6 +1,6 @@
 // What of a hive-builder project hive does not support yet, each with its file and line: Jinja filters, tests
 // and lookups in the inventory that hive cannot evaluate, Ansible magic variables it does not define, and
-// project files hive-builder used that hive does not (addon Ansible roles, custom modules and plugins, a
+// project files hive-builder used that hive does not (addon Ansible roles, plugins, a
 // playbook overriding initialize-services). Everything hive supports is left out, so the list is what
 // needs editing.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -90,9 +90,6 @@ export function findUnsupported(projectDir: string, inventoryDir: string): Probl
     const addonTasks = join(projectDir, "roles", "addon", "tasks");
     for (const f of filesUnder(addonTasks)) {
       first(f, "the addon role's Ansible tasks are not run; hive runs roles/addon/setup.sh on every server (a shell script)");
-    }
-    for (const f of filesUnder(join(projectDir, "lib"))) {
-      first(f, "custom Ansible modules of lib/ are not given to the roles yet (roles using them fail)");
     }
     for (const f of filesUnder(join(projectDir, "plugins"))) first(f, "Ansible plugins (inventory, filter) are not loaded");
     const legacy = join(projectDir, "initialize-services.yml");

@@ -2,7 +2,8 @@
 // after the image environment; without it the roles run on the build container alone.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { newScriptEnv, runScript } from "../volumes/run-script";
@@ -10,6 +11,7 @@ import { buildStdin } from "../../components/images/image-build";
 import { stagingSite } from "../helpers/services-site-fixture";
 import type { Site } from "../../src/inventory/model";
 import { resolve } from "../services/resolve-outputs";
+import { settle, startMocks } from "../services/mock-runtime";
 
 const script = join(__dirname, "../../components/images/scripts/build-image.sh");
 const env = {
@@ -52,4 +54,54 @@ test("buildStdin: password, image environment, then the inventory with the reali
   assert.equal(inventory.all.vars.pw, "s3");
   assert.ok(`image_${svc.name}` in inventory.all.children.images.hosts);
   assert.equal(lines.length, at + 3);
+});
+
+test("the project's lib/ is the roles' module path in builds and initialisations", () => {
+  const venv = join(__dirname, "lib-venv");
+  const build = newScriptEnv();
+  mkdirSync(join(build.root, "hive/roles/python-aptk-aaaa/tasks"), { recursive: true });
+  const b = runScript(script, build, { ...env, HIVE_ANSIBLE_VENV: venv, HIVE_LIBRARY: "hive/lib-0123456789abcdef" }, { stubDirs: [join(__dirname, "stubs")], stdin: "pw\n" });
+  assert.equal(b.status, 0, b.stderr);
+  assert.equal(readFileSync(join(build.state, "ansible-library"), "utf8"), `${build.root}/hive/lib-0123456789abcdef\n`);
+
+  const init = newScriptEnv();
+  writeFileSync(join(init.state, "service-ps"), "powerdns.1.abc@s-hive1 Running\n");
+  const initScript = join(__dirname, "../../components/services/scripts/init-service.sh");
+  const i = runScript(
+    initScript,
+    init,
+    { HIVE_SERVICE: "powerdns", HIVE_DOMAIN: "pdns", HIVE_FIRST_HIVE: "s-hive0.pdns", HIVE_ANSIBLE_VENV: venv, HIVE_LIBRARY: "/opt/lib", HIVE_WAIT_TRIES: "1", HIVE_WAIT_SECONDS: "0" },
+    { stubDirs: [join(__dirname, "stubs")] },
+  );
+  assert.equal(i.status, 0, i.stderr);
+  assert.equal(readFileSync(join(init.state, "ansible-library"), "utf8"), "/opt/lib\n");
+});
+
+test("workloads upload lib/ next to roles/ once and give its path to the builds and initialisations", async () => {
+  const records = await startMocks("staging");
+  const { deployWorkloads } = await import("../../components/services/workloads");
+  const project = mkdtempSync(join(tmpdir(), "hive-lib-"));
+  cpSync(join(__dirname, "../services/fixtures/roles"), join(project, "roles"), { recursive: true });
+  mkdirSync(join(project, "lib"));
+  writeFileSync(join(project, "lib", "powerdns_zone.py"), "# module\n");
+  const site = stagingSite();
+  const conn = (ip: string) => ({ host: ip, user: "admin", privateKey: pulumi.secret("K") });
+  deployWorkloads("w", {
+    site,
+    repository: conn("192.168.0.6"),
+    hives: Object.fromEntries(site.hosts.slice(0, 3).map((h) => [h.name, conn(h.privateIp)])),
+    registryPassword: pulumi.secret("regpw"),
+    secrets: { db_password: pulumi.secret("s3") },
+    previousLedger: { ports: {}, minors: {} },
+    ansibleVenv: "/opt/hive/ansible",
+    projectRolesDir: join(project, "roles"),
+    sshKeyPath: "/run/hive/key",
+  });
+  await settle(records);
+  const lib = records.get("w-roles-lib");
+  assert.ok(lib, [...records.keys()].filter((k) => k.startsWith("w-roles")).join(" "));
+  const remote = String(lib.inputs.remotePath);
+  assert.match(remote, /^hive\/lib-[0-9a-f]{16}$/);
+  assert.ok(String(records.get("w-image-pdnsdb-build")!.inputs.create).includes(`export HIVE_LIBRARY='${remote}'`));
+  assert.ok(String(records.get("w-init-powerdns-run")!.inputs.create).includes(`export HIVE_LIBRARY='${remote}'`));
 });

@@ -16,6 +16,7 @@
 #   HIVE_ANSIBLE_VENV   virtualenv holding ansible-playbook (the ansible package, collections included)
 #   HIVE_ANSIBLE_CONNECTION  docker connection plugin (default community.docker.docker)
 #   HIVE_EXTRA_VARS     JSON object of variables for the roles
+#   HIVE_LIBRARY        the project's lib/ (custom modules; relative to $HOME), put on Ansible's module path
 #   HIVE_DOCKERFILE_DIR, HIVE_DOCKERFILE   build with `docker build` from this context instead of roles
 #   HIVE_REFERENCE_ONLY=1  only print the reference of the image already pushed (the command's update)
 # Standard output ends with HIVE_IMAGE_DIGEST=sha256:… and HIVE_IMAGE_PLATFORM=<os>/<arch> of the pushed image:
@@ -121,6 +122,10 @@ else
     (umask 077 && printf '%s\n' "$inv_json" >"$work/inventory.json" && printf '%s\n' "${extra_json:-{\}}" >"$work/extra.json")
     inventory=(-i "$work/inventory.json" -l "image_$HIVE_SERVICE" -e "ansible_host=$container")
     extra=(-e "@$work/extra.json")
+  fi
+  if [ -n "${HIVE_LIBRARY:-}" ]; then
+    case "$HIVE_LIBRARY" in /*) ANSIBLE_LIBRARY="$HIVE_LIBRARY" ;; *) ANSIBLE_LIBRARY="$HOME/$HIVE_LIBRARY" ;; esac
+    export ANSIBLE_LIBRARY
   fi
   "$HIVE_ANSIBLE_VENV/bin/ansible-playbook" "${inventory[@]}" -c "${HIVE_ANSIBLE_CONNECTION:-community.docker.docker}" \
     -e "@$work/vars.json" "${extra[@]}" "$work/playbook.yml"

@@ -10,6 +10,7 @@
 #   HIVE_ANSIBLE_VENV   virtualenv holding ansible-playbook (the ansible package, collections included)
 #   HIVE_ANSIBLE_CONNECTION  docker connection plugin (default community.docker.docker)
 #   HIVE_EXTRA_VARS     JSON object of variables for the roles
+#   HIVE_LIBRARY        the project's lib/ (custom modules; relative to $HOME), put on Ansible's module path
 #   HIVE_INVENTORY_STDIN=1  standard input holds two lines: the stage's Ansible inventory (JSON) and the extra
 #                       variables (JSON); the roles then run on the service's host of that inventory, with its
 #                       groups, group_vars, host_vars and hostvars. Both may hold secrets: kept in private files.
@@ -59,6 +60,10 @@ if [ "${HIVE_INVENTORY_STDIN:-0}" = 1 ]; then
   (umask 077 && printf '%s\n' "$inv_json" >"$work/inventory.json" && printf '%s\n' "${extra_json:-{\}}" >"$work/extra.json")
   inventory=(-i "$work/inventory.json" -l "$HIVE_SERVICE" -e "ansible_host=$container")
   extra=(-e "@$work/extra.json")
+fi
+if [ -n "${HIVE_LIBRARY:-}" ]; then
+  case "$HIVE_LIBRARY" in /*) ANSIBLE_LIBRARY="$HIVE_LIBRARY" ;; *) ANSIBLE_LIBRARY="$HOME/$HIVE_LIBRARY" ;; esac
+  export ANSIBLE_LIBRARY
 fi
 "$HIVE_ANSIBLE_VENV/bin/ansible-playbook" "${inventory[@]}" -c "${HIVE_ANSIBLE_CONNECTION:-community.docker.docker}" \
   -e "ansible_docker_extra_args='-H tcp://$node:2376 --tlsverify'" -e "@$work/vars.json" "${extra[@]}" "$work/playbook.yml"
