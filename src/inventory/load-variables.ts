@@ -26,6 +26,19 @@ export function readVars(files: readonly string[], problems: ProblemList): Map<s
   return defs;
 }
 
+/**
+ * Depth of each group in hive-builder's group tree (all → hosts → servers → hives/repository; first_hive, the
+ * stages, services directly under all). Ansible merges a host's group_vars ordered by depth, then by name, the
+ * later winning: so `servers` overrides a stage's group_vars, `hives` overrides `servers`, and between sibling
+ * groups the name decides (`services` over `private`/`production`, `staging` over `services`).
+ */
+const GROUP_DEPTH: Record<string, number> = { all: 0, hosts: 1, first_hive: 1, services: 1, private: 1, staging: 1, production: 1, servers: 2, hives: 3, repository: 3 };
+
+/** Groups in the order Ansible applies their group_vars. */
+export function ansibleGroupOrder(groups: readonly string[]): string[] {
+  return [...new Set(groups)].sort((a, b) => (GROUP_DEPTH[a] ?? 1) - (GROUP_DEPTH[b] ?? 1) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
 /** Later layers override earlier ones. */
 export function layer(...maps: (ReadonlyMap<string, VarDef> | undefined)[]): Map<string, VarDef> {
   const out = new Map<string, VarDef>();
@@ -74,32 +87,33 @@ export class InventoryVariables {
     return defs;
   }
 
-  /** The site's own variables (the globals of every template): all, hosts, servers, the stage, stack config. */
+  /** The group_vars of `groups` (plus all) merged in Ansible's order. */
+  private groupLayers(groups: readonly string[]): (ReadonlyMap<string, VarDef> | undefined)[] {
+    return ansibleGroupOrder(["all", ...groups]).map((g) => this.group(g));
+  }
+
+  /** The site's own variables (the globals of every template): those of a server in no group of its own. */
   siteDefs(): Map<string, VarDef> {
-    const g = (n: string) => this.group(n);
-    return layer(g("all"), g("hosts"), g("servers"), g(this.stage), this.stackVars);
+    return layer(...this.groupLayers(["hosts", "servers", this.stage]), this.stackVars);
   }
 
   /**
-   * What one server sees, lowest first: all, hosts, servers, its other groups (hives, repository, first_hive),
-   * the stage group, its host_vars, then stack config `hive:vars` (hive-builder's extra vars).
+   * What one server sees, lowest first: its groups' group_vars in Ansible's order (all, then first_hive, hosts
+   * and the stage, then servers, then hives and repository), its host_vars, then stack config `hive:vars`
+   * (hive-builder's extra vars).
    */
   hostDefs(hostName: string, groups: readonly string[]): Map<string, VarDef> {
-    const g = (n: string) => this.group(n);
-    const own = groups.filter((x) => x !== this.stage && x !== "servers" && x !== "hosts").map(g);
-    return layer(g("all"), g("hosts"), g("servers"), ...own, g(this.stage), this.host(hostName), this.stackVars);
+    return layer(...this.groupLayers(["hosts", ...groups]), this.host(hostName), this.stackVars);
   }
 
-  /** What the service definitions see: all, services, the stage, stack config. */
+  /** What the service definitions see: all, then services and the stage in name order, then stack config. */
   serviceDefs(): Map<string, VarDef> {
-    const g = (n: string) => this.group(n);
-    return layer(g("all"), g("services"), g(this.stage), this.stackVars);
+    return layer(...this.groupLayers(["services", this.stage]), this.stackVars);
   }
 
   /** `first_hive` for a stage: stack config (the requested stage only), else the hives' group_vars. */
   firstHiveDef(stage: Stage): VarDef | undefined {
-    const g = (n: string) => this.group(n);
-    return (stage === this.stage ? this.stackVars.get("first_hive") : undefined) ?? layer(g("all"), g("servers"), g("hives"), g(stage)).get("first_hive");
+    return (stage === this.stage ? this.stackVars.get("first_hive") : undefined) ?? layer(...this.groupLayers(["hosts", "servers", "hives", stage])).get("first_hive");
   }
 }
 
