@@ -49,7 +49,8 @@ export function hostBuiltins(h: Omit<Host, "vars">): Record<string, unknown> {
     ...(h.mirroredDiskSize !== null ? { hive_mirrored_disk_size: h.mirroredDiskSize } : {}),
     ...(h.memorySize !== null ? { hive_memory_size: h.memorySize } : {}),
     ...(h.cpus !== null ? { hive_cpus: h.cpus } : {}),
-    group_names: h.groups,
+    // Ansible lists every group of the host, parent groups included (hosts holds the servers).
+    group_names: [...new Set([...h.groups, "hosts"])].sort(),
   };
 }
 

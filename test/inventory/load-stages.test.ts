@@ -108,3 +108,10 @@ test("hosts: hostvars holds every variable of a server, evaluated in that server
   assert.equal(hosts.siteVars.n_hosts, 4);
   assert.equal(hosts.hosts[2].vars.first_level, "host");
 });
+
+test("group_names of a server lists its groups as Ansible does, hosts included", () => {
+  const { dir, problems, inv, vars } = stages({ "hive.yml": HIVE, "group_vars/servers.yml": "mine: \"{{ group_names | join(',') }}\"\n" });
+  const hive = readHiveDefinition(inv, "private", vars, problems);
+  const hosts = deriveHosts({ dir, stage: "private", name: hive.name, derived: hive.derived, vars, hiveFile: inv.hiveFile, env: {} }, problems);
+  assert.equal(hosts.hosts[0].vars.mine, "first_hive,hives,hosts,private,servers");
+});
