@@ -152,8 +152,8 @@ export class AwsHostFleet extends pulumi.ComponentResource implements HostFleet 
     const child = { parent: this, provider };
     const protectedChild = { ...child, protect: plan.protect };
 
-    // The region's zones are checked before anything is created: the resources without another dependency
-    // (VPC, key pair, Elastic IPs) wait for the check, everything else depends on the VPC.
+    // The region's zones are checked before anything is created: the resources that depend on no other
+    // (VPC, key pair, DRBD volumes, Elastic IPs) wait for the check; everything else depends on the VPC.
     const available = getAvailabilityZonesOutput({ state: "available" }, child).names;
     const checked = {
       dependsOn: available.apply((names) => {
@@ -254,7 +254,7 @@ export class AwsHostFleet extends pulumi.ComponentResource implements HostFleet 
             kmsKeyId: server.mirrored.encrypted ? (plan.kmsKeyId ?? undefined) : undefined,
             tags: awsTags(site, `drbd ${host.name}`),
           },
-          protectedChild,
+          { ...protectedChild, ...checked },
         );
         // The server stops before its data disk is detached (replacement, destroy): no write is cut off.
         ready.push(new VolumeAttachment(`${base}-drbd`, { deviceName: DRBD_DEVICE_NAME, volumeId: volume.id, instanceId: instance.id, stopInstanceBeforeDetaching: true }, child));

@@ -134,7 +134,10 @@ export class PlanMocks implements pulumi.runtime.Mocks {
     switch (args.token) {
       case "aws:index/getAvailabilityZones:getAvailabilityZones": {
         const region = this.region(args.provider);
-        return { id: region, names: ["a", "c", "d"].map((s) => `${region}${s}`), zoneIds: ["az1", "az2", "az4"].map((s) => `${region}-${s}`), state: "available" };
+        // Every zone letter a region may have: the program checks the inventory's zones against this list,
+        // and a plan cannot know which of them the account really has (the engine's update checks that).
+        const letters = ["a", "b", "c", "d", "e", "f"];
+        return { id: region, names: letters.map((s) => `${region}${s}`), zoneIds: letters.map((_, i) => `${region}-az${i + 1}`), state: "available" };
       }
       case "aws:ec2/getAmi:getAmi":
         return { id: "ami-0mockalmalinux9000", name: "AlmaLinux OS 9.6.20250522 x86_64", architecture: "x86_64", ownerId: "764336703387" };
