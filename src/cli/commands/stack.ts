@@ -58,8 +58,12 @@ export async function phaseTargetList(deps: CliDeps, plan: StackPlan, inventoryD
   }
   const limited = plan.limit.length > 0 ? ` named ${plan.limit.join(", ")}` : "";
   const { own, targets, missing } = phaseTargets(planned, state, plan.phase, plan.limit);
-  // An empty target list would make the engine update the whole stack: never pass one.
-  if (own.length === 0) throw new CliError(`no resources of ${plan.phase}${limited} on stage ${plan.stage}: nothing to do`);
+  // An empty target list would make the engine update the whole stack: never pass one. A phase the site has
+  // nothing of (build-volumes without DRBD or driver volumes, say) is done; names that match nothing are a mistake.
+  if (own.length === 0) {
+    if (plan.limit.length > 0) throw new CliError(`no resources of ${plan.phase}${limited} on stage ${plan.stage}: nothing to do`);
+    return [];
+  }
   if (destroying) return own;
   if (missing.length > 0) {
     const phases = [...new Set(missing.map((m) => m.phase ?? "up"))];
@@ -107,6 +111,12 @@ export async function runStackCommand(command: StackCommand, opts: StackCliOptio
   const parallel = chooseParallel(opts.parallel, readStackConfig(deps.root, plan.stage)[PARALLEL_KEY], checked?.size);
   const targets = plan.phase ? await phaseTargetList(deps, plan, inventoryDir) : undefined;
   const log = (line: string) => (opts.json ? deps.err(`${line}\n`) : deps.out(`${line}\n`));
+  if (targets !== undefined && targets.length === 0) {
+    const nothing: RunResult = { status: "succeeded", changes: {} };
+    if (opts.json) deps.out(JSON.stringify({ stage: plan.stage, operation: plan.operation, phase: plan.phase ?? null, targets: [], ...nothing }, null, 2) + "\n");
+    else log(`hive: the site has no resources of ${plan.phase} on stage ${plan.stage}: nothing to do`);
+    return nothing;
+  }
   log(describePlan(plan, targets));
   if (plan.confirm && !opts.yes) {
     if (!deps.isTTY) throw new CliError(`${plan.operation} of ${plan.phase ?? "the whole stack"} needs --yes when not run from a terminal`);
