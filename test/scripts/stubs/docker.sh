@@ -100,19 +100,6 @@ case "$1 ${2:-}" in
         mutate
         rm -f "$D/compose/$project"/*
         ;;
-      exec)
-        log R
-        svc="$8"
-        if [ -f "$D/compose/$project/$svc" ]; then
-          shift 8
-          echo "exec $project/$svc: $*" >>"$S/exec.log"
-          if [ -t 0 ]; then :; else cat >>"$S/exec-stdin.log"; fi
-          echo "dump of $project/$svc"
-        else
-          echo "service $svc is not running" >&2
-          exit 1
-        fi
-        ;;
     esac
     ;;
   # A container of a compose project, found by compose's labels; its id here is <project>/<service>.
