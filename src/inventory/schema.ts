@@ -231,6 +231,8 @@ export function describe(value: unknown): string {
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
   if (typeof value === "string") return `the string "${value.length > 40 ? value.slice(0, 37) + "..." : value}"`;
+  // YAML's .nan / .inf are numbers; say what was written.
+  if (typeof value === "number" && !Number.isFinite(value)) return `the number ${Number.isNaN(value) ? ".nan" : value > 0 ? ".inf" : "-.inf"}`;
   return `${typeof value} ${String(value)}`;
 }
 

@@ -115,3 +115,9 @@ test("group_names of a server lists its groups as Ansible does, hosts included",
   const hosts = deriveHosts({ dir, stage: "private", name: hive.name, derived: hive.derived, vars, hiveFile: inv.hiveFile, env: {} }, problems);
   assert.equal(hosts.hosts[0].vars.mine, "first_hive,hives,hosts,private,servers");
 });
+
+test("a stage written as .nan is described as written, not as NaN", () => {
+  const { problems, inv, vars } = stages({ "hive.yml": HIVE.replace(/ {2}staging:[\s\S]*$/, "  staging: .nan\n") });
+  readHiveDefinition(inv, "private", vars, problems);
+  assert.ok(problems.items.some((p) => p.message === "stages.staging: must be a mapping, but is the number .nan"), JSON.stringify(problems.items));
+});
