@@ -72,17 +72,20 @@ export interface RepositoryFileArgs {
   /** The file's text when it is a secret: sent on the command's stdin, never in its text. */
   readonly secretContent?: pulumi.Input<string>;
   readonly mode?: string;
+  /** The user that owns the file (the backup service reads its secrets as the admin user). */
+  readonly owner?: string;
   readonly restartUnit?: string;
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 /** Command texts of install-file.sh for one file; without `content` the file's text is read from stdin. Pure. */
-export function installFileCommands(a: { path: string; content?: string; mode?: string; restartUnit?: string }): { create: string; delete: string } {
+export function installFileCommands(a: { path: string; content?: string; mode?: string; owner?: string; restartUnit?: string }): { create: string; delete: string } {
   const script = readScript("services", "install-file.sh");
   const common = { HIVE_FILE_PATH: a.path, ...(a.restartUnit ? { HIVE_RESTART_UNIT: a.restartUnit } : {}) };
+  const owner: Record<string, string> = a.owner !== undefined ? { HIVE_FILE_OWNER: a.owner } : {};
   const content: Record<string, string> = a.content !== undefined ? { HIVE_FILE_CONTENT: a.content } : { HIVE_FILE_FROM_STDIN: "1" };
   return {
-    create: remoteScript(script, { ...common, ...content, HIVE_FILE_MODE: a.mode ?? "0644" }, { sudo: true }),
+    create: remoteScript(script, { ...common, ...content, ...owner, HIVE_FILE_MODE: a.mode ?? "0644" }, { sudo: true }),
     delete: remoteScript(script, { ...common, HIVE_ACTION: "delete" }, { sudo: true }),
   };
 }

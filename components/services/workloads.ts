@@ -198,7 +198,15 @@ export class Workloads extends pulumi.ComponentResource {
           if (value === undefined) throw new pulumi.ResourceError(`service ${s.name}: backup secret "${secret}" is not among the site's secrets`, this);
           new RepositoryFile(
             `${name}-backup-${s.name}-secret-${secret}`,
-            { connection: args.repository, path: `${BACKUP_SECRETS_DIR}/${s.name}/${secret}`, secretContent: value, mode: "0600", dependsOn: after },
+            {
+              connection: args.repository,
+              path: `${BACKUP_SECRETS_DIR}/${s.name}/${secret}`,
+              secretContent: value,
+              mode: "0600",
+              // hive-backup.service runs as the admin user, who reads it.
+              owner: site.adminUser,
+              dependsOn: after,
+            },
             child,
           );
         }

@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { userInfo } from "node:os";
 import { renderBackupScript, renderMonitorRules } from "../../components/services/repository-files";
 import { everyAttributeService, stagingSite } from "../helpers/services-site-fixture";
 import { newScriptEnv, runScript } from "../volumes/run-script";
@@ -31,12 +32,14 @@ test("error monitoring rules", () => {
 test("install-file.sh takes a secret content on stdin and writes it readable by root only", () => {
   const se = newScriptEnv();
   const script = join(__dirname, "../../components/services/scripts/install-file.sh");
-  const env = { HIVE_FILE_PATH: "/var/lib/hive-backup.d/.secrets/db/pw", HIVE_FILE_FROM_STDIN: "1", HIVE_FILE_MODE: "0600" };
+  // Owned by the user that reads it (the admin user runs the backups); here, whoever runs the test.
+  const env = { HIVE_FILE_PATH: "/var/lib/hive-backup.d/.secrets/db/pw", HIVE_FILE_FROM_STDIN: "1", HIVE_FILE_MODE: "0600", HIVE_FILE_OWNER: userInfo().username };
   const first = runScript(script, se, env, { stdin: "s3cret\n" });
   assert.equal(first.status, 0, first.stderr);
   const path = join(se.root, "var/lib/hive-backup.d/.secrets/db/pw");
   assert.equal(readFileSync(path, "utf8"), "s3cret\n");
   assert.equal(statSync(path).mode & 0o777, 0o600);
+  assert.equal(statSync(path).uid, userInfo().uid);
   assert.equal(runScript(script, se, env, { stdin: "s3cret\n" }).status, 0);
 });
 

@@ -50,6 +50,8 @@ test("a backup command with a secret: the value reaches the server only as a sec
   assert.deepEqual(inputs.stdin, { secret: "s3cret-value" });
   assert.match(String(inputs.create), /export HIVE_FILE_PATH='\/var\/lib\/hive-backup.d\/.secrets\/powerdns\/db_password'/);
   assert.match(String(inputs.create), /export HIVE_FILE_MODE='0600'/);
+  // hive-backup.service runs as the admin user: the secret is its file.
+  assert.match(String(inputs.create), /export HIVE_FILE_OWNER='admin'/);
   for (const [name, r] of records) {
     const plain = strings(JSON.parse(JSON.stringify(unwrapSecrets(r.inputs), (k, v: unknown) => (k === "secret" ? null : v))));
     assert.ok(!plain.some((x) => x.includes("s3cret-value") || x.includes("\uE000")), `${name} carries the secret or a placeholder in plain text`);
