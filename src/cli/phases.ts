@@ -15,8 +15,9 @@ export type Phase = (typeof PHASES)[number];
 /**
  * The component types that make up each phase (its *units*; `-l` names units). A resource belongs to a
  * phase when one of its ancestors (or itself) is such a unit. Components that hold units of several phases
- * (the Site, Workloads) and what lies outside every unit (secrets, providers, the allocation ledger) belong
- * to no phase: they are the *support* every phase needs.
+ * (the Site, Workloads) and what lies outside every unit (secrets, providers) belong to no phase: they are
+ * the *support* every phase needs. The allocation ledger is deploy-services' own: nothing depends on it (it
+ * only feeds the stack output), so as support no phase would ever create it.
  */
 const PHASE_UNITS: Record<Phase, (type: string) => boolean> = {
   "build-infra": (t) => t.startsWith("hive:infra:") || t.startsWith("hive:pki:"),
@@ -24,7 +25,7 @@ const PHASE_UNITS: Record<Phase, (type: string) => boolean> = {
   "build-images": (t) => t.startsWith("hive:images:"),
   "build-volumes": (t) => t.startsWith("hive:volumes:"),
   "build-networks": (t) => t.startsWith("hive:networks:"),
-  "deploy-services": (t) => t === "hive:services:SwarmService" || t === "hive:services:RepositoryFile",
+  "deploy-services": (t) => t === "hive:services:SwarmService" || t === "hive:services:RepositoryFile" || t === "hive:services:AllocationLedger",
   "initialize-services": (t) => t === "hive:services:ServiceInit",
 };
 

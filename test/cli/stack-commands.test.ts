@@ -221,3 +221,11 @@ test("engine parallelism: one slot per service and four per server (16..64), els
   assert.equal(await h.run("up", "-s", "staging", "--parallel", "0"), 1);
   assert.match(h.err(), /--parallel: a whole number of at least 1 is expected, got "0"/);
 });
+
+test("deploy-services creates the allocation ledger too: nothing depends on it, so no phase would as support", async () => {
+  const urns = recordedUrns("staging");
+  const ledger = "urn:pulumi:staging::hive::hive:site:Site$hive:services:Workloads$hive:services:AllocationLedger::pdns-workloads-ledger";
+  const h = harness({ state: urns, planned: [...urns, ledger] });
+  assert.equal(await h.run("deploy-services", "-s", "staging"), 0, h.err());
+  assert.ok(ops(h)[0].targets?.includes(ledger), (ops(h)[0].targets ?? []).join("\n"));
+});
