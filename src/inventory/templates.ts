@@ -272,14 +272,14 @@ export class TemplateEngine {
   private template(source: string): nunjucks.Template {
     let t = compiled.get(source);
     if (!t) {
-      t = new nunjucks.Template(source, environment(), undefined, true);
+      t = new nunjucks.Template(separateClosingBraces(source), environment(), undefined, true);
       compiled.set(source, t);
     }
     return t;
   }
 
   private render(source: string, scope: Scope): unknown {
-    const single = SINGLE_EXPRESSION.exec(source);
+    const single = SINGLE_EXPRESSION.exec(separateClosingBraces(source));
     const text = single ? `{{ __hive_capture(${single[1]}) }}` : source;
     active.push(this);
     this.scopes.push(scope);
@@ -403,6 +403,54 @@ export class TemplateEngine {
     if (!this.secrets.has(name)) this.secrets.set(name, { name, length, chars });
     return `${SECRET_OPEN}${name}${SECRET_CLOSE}`;
   }
+}
+
+/**
+ * Jinja ends an expression at the `}}` that closes it, counting the braces of dictionaries inside; nunjucks ends
+ * it at the first `}}`, so `{{ x | combine({'a': {'b': 1}}) }}` (as the Ansible documentation writes it) would
+ * break. A space between two closing braces of dictionaries keeps the meaning and nunjucks' lexer happy.
+ */
+export function separateClosingBraces(source: string): string {
+  let out = "";
+  let i = 0;
+  while (i < source.length) {
+    const open = source.startsWith("{{", i) ? "}}" : source.startsWith("{%", i) ? "%}" : null;
+    if (open === null) {
+      out += source[i++];
+      continue;
+    }
+    out += source.slice(i, i + 2);
+    i += 2;
+    let depth = 0;
+    let quote: string | null = null;
+    while (i < source.length) {
+      const c = source[i];
+      if (quote !== null) {
+        out += c;
+        if (c === "\\" && i + 1 < source.length) out += source[++i];
+        else if (c === quote) quote = null;
+        i++;
+        continue;
+      }
+      if (depth === 0 && source.startsWith(open, i)) break;
+      if (c === "'" || c === '"') quote = c;
+      else if (c === "{") depth++;
+      else if (c === "}" && depth > 0) {
+        depth--;
+        out += c;
+        i++;
+        if (source[i] === "}") out += " ";
+        continue;
+      }
+      out += c;
+      i++;
+    }
+    if (i < source.length) {
+      out += open;
+      i += 2;
+    }
+  }
+  return out;
 }
 
 export function isSecretString(v: unknown): v is SecretString {

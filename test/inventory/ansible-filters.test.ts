@@ -34,8 +34,9 @@ const CASES: [string, unknown, Record<string, unknown>?][] = [
   ["{{ 'ansible' | regex_search('foobar') }}", null],
   // Dictionaries.
   ["{{ {'a':1, 'b':2} | combine({'b':3}) }}", { a: 1, b: 3 }],
-  // The documentation writes these dictionaries inline; "}}" inside an expression ends it early in the
-  // template engine hive uses (docs/inventory.md), so they come from variables here.
+  ["{{ {'a':{'foo':1, 'bar':2}, 'b':2} | combine({'a':{'bar':3, 'baz':4}}, recursive=True) }}", { a: { foo: 1, bar: 3, baz: 4 }, b: 2 }],
+  ["{{ {'a':{'foo':1, 'bar':2}, 'b':2} | combine({'a':{'bar':3, 'baz':4}}) }}", { a: { bar: 3, baz: 4 }, b: 2 }],
+  ["x={{ {'k': {'v': '}}'}} | to_json }}", 'x={"k": {"v": "}}"}}'],
   ["{{ x | combine(y, recursive=True) }}", { a: { foo: 1, bar: 3, baz: 4 }, b: 2 }, { x: { a: { foo: 1, bar: 2 }, b: 2 }, y: { a: { bar: 3, baz: 4 } } }],
   ["{{ x | combine(y) }}", { a: { bar: 3, baz: 4 }, b: 2 }, { x: { a: { foo: 1, bar: 2 }, b: 2 }, y: { a: { bar: 3, baz: 4 } } }],
   ["{{ tags | dict2items }}", [{ key: "Application", value: "payment" }, { key: "Environment", value: "dev" }], { tags: { Application: "payment", Environment: "dev" } }],
