@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { Problem } from "./errors";
+import { separateClosingBraces } from "./templates";
 
 /** Filters hive's template engine has: nunjucks' own and Ansible's that hive adds (templates.ts). */
 export const SUPPORTED_FILTERS = new Set([
@@ -28,7 +29,8 @@ const MAGIC_OK = new Set(["ansible_host"]);
 function expressions(line: string): { text: string; column: number }[] {
   const out: { text: string; column: number }[] = [];
   const re = /\{\{([\s\S]*?)\}\}|\{%([\s\S]*?)%\}/g;
-  for (const m of line.matchAll(re)) out.push({ text: m[1] ?? m[2] ?? "", column: m.index + 1 });
+  // Closing braces of dictionaries are kept apart first, so an expression ends where Jinja ends it.
+  for (const m of separateClosingBraces(line).matchAll(re)) out.push({ text: m[1] ?? m[2] ?? "", column: m.index + 1 });
   return out;
 }
 
