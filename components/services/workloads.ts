@@ -178,7 +178,9 @@ export class Workloads extends pulumi.ComponentResource {
             ansibleVenv: args.ansibleVenv,
             ...(library !== undefined ? { library } : {}),
             secrets: args.secrets,
-            image: images[s.name],
+            // The inventory's reference, not the digest swarm pinned after the first deploy: the pin alone
+            // must not run the initialisation again.
+            image: builds[s.name] ? builds[s.name].imageRef : s.image.ref,
             connection: args.repository,
             dependsOn: [svc.service, ...roleDeps(roles)],
           },

@@ -147,6 +147,7 @@ test("staging pdns workloads", async () => {
   assert.ok("image_pdnsdb" in (JSON.parse(stdin[2]) as { all: { children: { images: { hosts: object } } } }).all.children.images.hosts);
   assert.match(String(build.create), /export HIVE_ROLE_PATHS='hive\/roles\/python-aptk-[0-9a-f]{16}:hive\/roles\/powerdns-initdb-[0-9a-f]{16}'/);
   const init = inputs("w-init-powerdns-run");
+  // The inventory's reference, not the pinned one: a pin after the first deploy must not run it again.
   assert.equal((init.triggers as unknown[])[0], "procube/powerdns:latest");
   assert.match(String(init.create), /export HIVE_SERVICE='powerdns'\nexport HIVE_DOMAIN='pdns'\nexport HIVE_FIRST_HIVE='s-hive0.pdns'/);
   assert.match(String(inputs("w-backup-certbot-install").create), /export HIVE_FILE_PATH='\/var\/lib\/hive-backup.d\/certbot'/);
