@@ -1,14 +1,20 @@
 // The whole test site on the real engine, language host and providers, against the Debian 13 servers
-// of scripts/e2e/servers.sh, which reach the package registries only through the suite's proxy: a first
-// `hive up` builds everything (Docker and the Zabbix agent from Debian, the registry and Zabbix from the
-// images built of Debian packages), a second one has nothing to do, a change to lib.sh updates steps and
-// replaces or deletes none (Zabbix and the registry keep running), one service's environment changes
-// exactly that service, and destroy then up again works on the same servers. One service's image is built
-// by an Ansible role on the repository server and pulled from the site registry. Times go to the log.
+// of scripts/e2e/servers.sh, which reach the package registries only through the suite's proxy. One stack,
+// case after case: a first `hive up` builds everything (Docker and the Zabbix agent from Debian, the
+// registry and Zabbix from the images built of Debian packages, an image built by an Ansible role and
+// pulled from the site registry), service logs reach the repository, backups of a service volume and of
+// the registry are written and restore; a second up has nothing to do; the deploy bot previews and
+// updates the same stage; a change to lib.sh updates steps and replaces or deletes none; one service's
+// environment changed through `hive deploy-services -l` updates exactly that service; a server whose sshd
+// stops during an up is named in the error and the re-run converges; destroy, then every phase command
+// in order on the emptied stack rebuilds the site on the same servers. Times go to the log.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { request } from "node:http";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { engineMissingReason, loadE2eEnv, projectCopy, pulumiOk, repoRoot } from "./harness";
@@ -20,6 +26,7 @@ const stateDir = mkdtempSync(join(tmpdir(), "hive-e2e-state-"));
 const env = loadE2eEnv(stateDir);
 const SERVERS = ["10.88.0.11", "10.88.0.12", "10.88.0.13"];
 const REPOSITORY = "10.88.0.13";
+const SERVERS_SOCKET = `unix://${join(process.env.HIVE_E2E_RUN ?? "/tmp/hive-e2e", "docker.sock")}`;
 
 function ssh(ip: string, command: string): { status: number | null; out: string } {
   const r = spawnSync(
@@ -49,6 +56,12 @@ interface HiveRun {
   changes: Record<string, number>;
 }
 
+/** Runs a command as root inside a test server's container (what the servers' own console would do). */
+function onConsole(server: "s1" | "s2" | "s3", command: string): void {
+  const r = spawnSync("docker", ["-H", SERVERS_SOCKET, "exec", `hive-e2e-${server}`, "bash", "-c", command], { encoding: "utf8" });
+  assert.equal(r.status, 0, `${server}: ${command}: ${r.stdout}${r.stderr}`);
+}
+
 function hive(dir: string, args: string[]): HiveRun {
   const started = Date.now();
   const r = spawnSync(process.execPath, [join(dir, "bin/hive.js"), ...args], { cwd: dir, env, encoding: "utf8", timeout: 1_800_000 });
@@ -61,7 +74,8 @@ function hive(dir: string, args: string[]): HiveRun {
 
 /** Everything but unchanged resources: what an update did. */
 function changed(run: HiveRun): Record<string, number> {
-  return Object.fromEntries(Object.entries(run.changes).filter(([kind]) => kind !== "same"));
+  // The update's read of its own previous outputs (the ledger's StackReference) is no change.
+  return Object.fromEntries(Object.entries(run.changes).filter(([kind]) => kind !== "same" && kind !== "read"));
 }
 
 function proxyBytes(): number {
@@ -86,17 +100,108 @@ function assertRepositoryRuns(): void {
   const token = zabbixApi("user.login", { username: "Admin", password: "zabbix" }) as string;
   const hosts = (zabbixApi("host.get", { output: ["host"], selectParentTemplates: ["name"] }, token) as { host: string; parentTemplates: { name: string }[] }[])
     .map((h) => `${h.host}: ${h.parentTemplates.map((t) => t.name).sort().join(", ")}`)
-    .filter((line) => line.startsWith("p-hive"))
     .sort();
-  // (Zabbix's own "Zabbix server" host is still there: hive-builder deleted it, hive does not yet.)
-  assert.equal(hosts.length, 3, hosts.join("\n"));
-  for (const [i, line] of hosts.entries()) assert.match(line, new RegExp(`^p-hive${i}\\.e2e: .*Linux by Zabbix agent`), hosts.join("\n"));
+  // Exactly the site's servers: Zabbix's own default host "Zabbix server" is deleted, as hive-builder did.
+  assert.deepEqual(
+    hosts.map((h) => h.slice(0, h.indexOf(":"))),
+    ["p-hive0.e2e", "p-hive1.e2e", "p-hive2.e2e"],
+    hosts.join("\n"),
+  );
+  for (const line of hosts) assert.match(line, /: .*Linux by Zabbix agent/, hosts.join("\n"));
 }
 
-test("the whole site: first up, an up with nothing to do, lib.sh changed, one service changed, destroy and up again", { skip: missing ?? false, timeout: 5_400_000 }, (t) => {
+/** Where the service's one task runs. */
+function serverOf(service: string): string {
+  const node = ssh(SERVERS[0], `sudo docker service ps ${service} --filter desired-state=running --format '{{.Node}}'`).out.trim();
+  const index = /^p-hive(\d)$/.exec(node)?.[1];
+  assert.ok(index !== undefined, `${service} runs on no server: ${node}`);
+  return SERVERS[Number(index)];
+}
+
+/** A shell command inside the service's running task on its server. */
+function inTask(service: string, command: string): { status: number | null; out: string } {
+  return ssh(serverOf(service), `sudo docker exec "$(sudo docker ps -q -f label=com.docker.swarm.service.name=${service})" ${command}`);
+}
+
+/** The deploy bot of the project in `dir`: one token that may preview and update the private stage. */
+async function withBot<T>(dir: string, use: (call: (method: string, path: string) => Promise<{ status: number; body: Record<string, unknown> }>) => Promise<T>): Promise<T> {
+  const token = randomBytes(32).toString("hex");
+  const dataDir = mkdtempSync(join(tmpdir(), "hive-e2e-bot-"));
+  const config = join(dataDir, "bot.yml");
+  writeFileSync(
+    config,
+    [
+      "host: 127.0.0.1",
+      "port: 0",
+      "stages: [private]",
+      "approvalStages: []",
+      `dataDir: ${dataDir}`,
+      `workDir: ${dir}`,
+      "tokens:",
+      "  - name: e2e",
+      `    hash: sha256:${createHash("sha256").update(token).digest("hex")}`,
+      "    stages: [private]",
+      "    actions: [preview, up]",
+      "",
+    ].join("\n"),
+  );
+  const bot = spawn(process.execPath, [join(dir, "bin/hive.js"), "bot", "--config", config], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the bot did not start: ${log}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      log += chunk.toString();
+      const m = /"url":"http:\/\/127\.0\.0\.1:(\d+)"/.exec(log);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    };
+    bot.stdout.on("data", onData);
+    bot.stderr.on("data", onData);
+    bot.on("exit", (code) => reject(new Error(`the bot exited with ${code}: ${log}`)));
+  });
+  const call = (method: string, path: string) =>
+    new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
+      const req = request({ host: "127.0.0.1", port, method, path, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" } }, (res) => {
+        let text = "";
+        res.on("data", (c: Buffer) => (text += c.toString()));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text === "" ? {} : (JSON.parse(text) as Record<string, unknown>) }));
+      });
+      req.on("error", reject);
+      req.end(method === "POST" ? "{}" : undefined);
+    });
+  try {
+    return await use(call);
+  } finally {
+    bot.kill("SIGTERM");
+    await new Promise((resolve) => bot.once("exit", resolve));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Starts an operation through the bot and waits for its run to end; the finished run record. */
+async function botRun(call: (method: string, path: string) => Promise<{ status: number; body: Record<string, unknown> }>, operation: string): Promise<Record<string, unknown>> {
+  const started = await call("POST", `/stacks/private/${operation}`);
+  assert.equal(started.status, 202, JSON.stringify(started.body));
+  const id = String(started.body.runId);
+  for (let i = 0; i < 600; i++) {
+    const run = await call("GET", `/runs/${id}`);
+    assert.equal(run.status, 200, JSON.stringify(run.body));
+    const record = run.body.run as Record<string, unknown>;
+    if (record.status !== "running") return record;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  throw new Error(`the bot's ${operation} did not end`);
+}
+
+test("the whole site on the real engine", { skip: missing ?? false, timeout: 5_400_000 }, async (t) => {
   const dir = projectCopy();
+  const times: string[] = [];
   t.after(() => {
-    hive(dir, ["destroy", "-s", "private", "--yes"]);
+    const destroy = hive(dir, ["destroy", "-s", "private", "--yes"]);
+    times.push(`final destroy ${destroy.seconds.toFixed(0)} s`);
+    console.log(`# site times: ${times.join(", ")}`);
     rmSync(dir, { recursive: true, force: true });
     rmSync(stateDir, { recursive: true, force: true });
   });
@@ -104,67 +209,164 @@ test("the whole site: first up, an up with nothing to do, lib.sh changed, one se
   pulumiOk(env, dir, ["stack", "init", "private"]);
   pulumiOk(env, dir, ["config", "set", "hive:inventory", "site/inventory"]);
   pulumiOk(env, dir, ["config", "set", "--secret", "hive:sshPrivateKey"], readFileSync(key, "utf8"));
-  const times: string[] = [];
 
-  const proxyBefore = proxyBytes();
-  const first = hive(dir, ["up", "-s", "private"]);
-  times.push(`first up ${first.seconds.toFixed(0)} s`);
-  assert.equal(first.status, 0, first.out);
-  assert.ok((first.changes.create ?? 0) > 0, first.out);
-  // The packages came through the proxy: the servers have no other way out.
-  assert.ok(proxyBytes() > proxyBefore, "nothing went through the proxy");
-  assert.match(readFileSync(proxyLog, "utf8"), /deb\.debian\.org/);
-  for (const ip of SERVERS) {
-    const facts = ssh(ip, "dpkg-query -W -f='${Package} ' docker.io zabbix-agent chrony; systemctl is-active docker zabbix-agent; hostname");
-    assert.equal(facts.status, 0, facts.out);
-    for (const pkg of ["docker.io", "zabbix-agent", "chrony"]) assert.match(facts.out, new RegExp(`(^| )${pkg.replace(".", "\\.")} `), facts.out);
-    assert.match(facts.out, /active\nactive\n/, facts.out);
-  }
-  assertRepositoryRuns();
-  const services = ssh(SERVERS[0], "sudo docker service ls --format '{{.Name}} {{.Replicas}} {{.Image}}'");
-  assert.match(services.out, /^web 1\/1 /m, services.out);
-  // Built by Ansible on the repository server, pushed to the site registry, pulled from there.
-  assert.match(services.out, /^hello 1\/1 p-hive2\.e2e:5000\/image_hello:/m, services.out);
-  const node = ssh(SERVERS[0], "sudo docker service ps hello --filter desired-state=running --format '{{.Node}}'").out.trim();
-  const on = SERVERS[Number(/^p-hive(\d)$/.exec(node)?.[1] ?? "0")];
-  const page = ssh(
-    on,
-    `sudo docker exec "$(sudo docker ps -q -f label=com.docker.swarm.service.name=hello)" python3 -c 'import urllib.request; print(urllib.request.urlopen("http://127.0.0.1:8081/").read().decode())'`,
-  );
-  assert.match(page.out, /hello from an image built by Ansible/, page.out);
+  // Each case builds on the ones before it: after a failure the rest are skipped with that reason.
+  let failed: string | undefined;
+  const step = async (name: string, body: () => void | Promise<void>) => {
+    await t.test(name, { skip: failed === undefined ? false : `an earlier case failed: ${failed}` }, async () => {
+      try {
+        await body();
+      } catch (e) {
+        failed = name;
+        throw e;
+      }
+    });
+  };
+  const timed = (label: string, args: string[]): HiveRun => {
+    const run = hive(dir, args);
+    times.push(`${label} ${run.seconds.toFixed(0)} s`);
+    return run;
+  };
 
-  const proxyQuiet = proxyBytes();
-  const noop = hive(dir, ["up", "-s", "private"]);
-  times.push(`no-op up ${noop.seconds.toFixed(0)} s`);
-  assert.equal(noop.status, 0, noop.out);
-  assert.deepEqual(changed(noop), {}, noop.out);
-  assert.equal(proxyBytes(), proxyQuiet, "an up with nothing to do downloaded something");
+  await step("first up: every part built through the proxy, the repository's parts real", () => {
+    const proxyBefore = proxyBytes();
+    const first = timed("first up", ["up", "-s", "private"]);
+    assert.equal(first.status, 0, first.out);
+    assert.ok((first.changes.create ?? 0) > 0, first.out);
+    // The packages came through the proxy: the servers have no other way out.
+    assert.ok(proxyBytes() > proxyBefore, "nothing went through the proxy");
+    assert.match(readFileSync(proxyLog, "utf8"), /deb\.debian\.org/);
+    for (const ip of SERVERS) {
+      const facts = ssh(ip, "dpkg-query -W -f='${Package} ' docker.io zabbix-agent chrony; systemctl is-active docker zabbix-agent; hostname");
+      assert.equal(facts.status, 0, facts.out);
+      for (const pkg of ["docker.io", "zabbix-agent", "chrony"]) assert.match(facts.out, new RegExp(`(^| )${pkg.replace(".", "\\.")} `), facts.out);
+      assert.match(facts.out, /active\nactive\n/, facts.out);
+    }
+    assertRepositoryRuns();
+    const services = ssh(SERVERS[0], "sudo docker service ls --format '{{.Name}} {{.Replicas}} {{.Image}}'");
+    assert.match(services.out, /^web 1\/1 /m, services.out);
+    // Built by Ansible on the repository server, pushed to the site registry, pulled from there.
+    assert.match(services.out, /^hello 1\/1 p-hive2\.e2e:5000\/image_hello:/m, services.out);
+    const page = inTask("hello", `python3 -c 'import urllib.request; print(urllib.request.urlopen("http://127.0.0.1:8081/").read().decode())'`);
+    assert.match(page.out, /hello from an image built by Ansible/, page.out);
+  });
 
-  // Every step carries lib.sh: a change updates them all, replaces and deletes none.
-  appendFileSync(join(dir, "components/host/scripts/lib.sh"), "# a change of the helpers\n");
-  const helpers = hive(dir, ["up", "-s", "private"]);
-  times.push(`lib.sh up ${helpers.seconds.toFixed(0)} s`);
-  assert.equal(helpers.status, 0, helpers.out);
-  assert.ok((helpers.changes.update ?? 0) >= 20, helpers.out);
-  assert.deepEqual(Object.keys(changed(helpers)), ["update"], helpers.out);
-  assertRepositoryRuns();
+  await step("a service's log lines reach the repository's rsyslog files", async () => {
+    // http.server logs each request on stderr; the syslog driver sends it to the repository server.
+    const marker = `/e2e-log-${randomBytes(4).toString("hex")}`;
+    inTask("hello", `python3 -c 'import urllib.request, urllib.error\ntry: urllib.request.urlopen("http://127.0.0.1:8081${marker}")\nexcept urllib.error.HTTPError: pass'`);
+    let log = "";
+    for (let i = 0; i < 30 && !log.includes(marker); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      log = ssh(REPOSITORY, "sudo cat /var/log/services/hello.log").out;
+    }
+    assert.ok(log.includes(marker), `no line with ${marker} in /var/log/services/hello.log:\n${log.slice(-2000)}`);
+  });
 
-  const webFile = join(dir, "site/inventory/web.yml");
-  writeFileSync(webFile, readFileSync(webFile, "utf8").replace("    endpoint_mode: dnsrr\n", "    endpoint_mode: dnsrr\n    environment:\n      GREETING: hello\n"));
-  const service = hive(dir, ["up", "-s", "private"]);
-  times.push(`service env up ${service.seconds.toFixed(0)} s`);
-  assert.equal(service.status, 0, service.out);
-  assert.deepEqual(changed(service), { update: 1 }, service.out);
-  const envOf = ssh(SERVERS[0], "sudo docker service inspect web --format '{{json .Spec.TaskTemplate.ContainerSpec.Env}}'");
-  assert.match(envOf.out, /GREETING=hello/);
-  assert.match(envOf.out, /http_proxy=http:\/\/10\.88\.0\.1:8888/);
+  await step("the nightly backup saves a service volume, the registry and Zabbix; hive-backup.sh -r restores a changed file", () => {
+    const page = `page ${randomBytes(6).toString("hex")}`;
+    assert.equal(inTask("web", `sh -c 'echo "${page}" > /www/index.html'`).status, 0);
+    // What the timer starts at night.
+    const nightly = ssh(REPOSITORY, "sudo systemctl start hive-backup.service && ls -l ~/backup");
+    assert.equal(nightly.status, 0, `${nightly.out}\n${ssh(REPOSITORY, "sudo journalctl -u hive-backup.service --no-pager | tail -n 30").out}`);
+    for (const [file, holds] of [
+      ["backup-web-pages-latest.tar.gz", /(^|\/)index\.html$/m],
+      ["backup-hive-registry-latest.tar.gz", /image_hello/],
+    ] as const) {
+      const listing = ssh(REPOSITORY, `tar tzf ~/backup/${file}`);
+      assert.equal(listing.status, 0, `${file}: ${listing.out}`);
+      assert.match(listing.out, holds, `${file} lacks what it should hold:\n${listing.out.slice(0, 2000)}`);
+    }
+    const dump = ssh(REPOSITORY, "zcat ~/backup/backup-hive-zabbix-latest.sql.gz | grep -c 'CREATE TABLE'");
+    assert.ok(Number(dump.out.trim()) > 100, `the Zabbix dump has ${dump.out.trim()} tables`);
+    assert.match(ssh(REPOSITORY, "tar xzOf ~/backup/backup-web-pages-latest.tar.gz ./index.html").out, new RegExp(page));
+    assert.equal(inTask("web", "sh -c 'echo changed > /www/index.html'").status, 0);
+    const restore = ssh(REPOSITORY, "hive-backup.sh -r -l web");
+    assert.equal(restore.status, 0, restore.out);
+    assert.equal(inTask("web", "cat /www/index.html").out.trim(), page);
+  });
 
-  const destroy = hive(dir, ["destroy", "-s", "private", "--yes"]);
-  times.push(`destroy ${destroy.seconds.toFixed(0)} s`);
-  assert.equal(destroy.status, 0, destroy.out);
-  const again = hive(dir, ["up", "-s", "private"]);
-  times.push(`up after destroy ${again.seconds.toFixed(0)} s`);
-  assert.equal(again.status, 0, again.out);
-  assertRepositoryRuns();
-  console.log(`# site times: ${times.join(", ")}`);
+  await step("an up with nothing to do changes nothing and downloads nothing", () => {
+    const proxyQuiet = proxyBytes();
+    const noop = timed("no-op up", ["up", "-s", "private"]);
+    assert.equal(noop.status, 0, noop.out);
+    assert.deepEqual(changed(noop), {}, noop.out);
+    assert.equal(proxyBytes(), proxyQuiet, "an up with nothing to do downloaded something");
+  });
+
+  await step("the deploy bot previews and updates the same stage", async () => {
+    await withBot(dir, async (call) => {
+      const preview = await botRun(call, "preview");
+      assert.equal(preview.status, "succeeded", JSON.stringify(preview));
+      const up = await botRun(call, "up");
+      assert.equal(up.status, "succeeded", JSON.stringify(up));
+    });
+  });
+
+  await step("lib.sh changed: every step updated, none replaced or deleted, the repository keeps running", () => {
+    appendFileSync(join(dir, "components/host/scripts/lib.sh"), "# a change of the helpers\n");
+    const helpers = timed("lib.sh up", ["up", "-s", "private"]);
+    assert.equal(helpers.status, 0, helpers.out);
+    assert.ok((helpers.changes.update ?? 0) >= 20, helpers.out);
+    assert.deepEqual(Object.keys(changed(helpers)), ["update"], helpers.out);
+    assertRepositoryRuns();
+  });
+
+  await step("one service's environment changed: hive deploy-services -l updates exactly that service", () => {
+    const webFile = join(dir, "site/inventory/web.yml");
+    writeFileSync(webFile, readFileSync(webFile, "utf8").replace("    endpoint_mode: dnsrr\n", "    endpoint_mode: dnsrr\n    environment:\n      GREETING: hello\n"));
+    const service = timed("deploy-services -l web", ["deploy-services", "-s", "private", "-l", "web"]);
+    assert.equal(service.status, 0, service.out);
+    assert.deepEqual(changed(service), { update: 1 }, service.out);
+    const envOf = ssh(SERVERS[0], "sudo docker service inspect web --format '{{json .Spec.TaskTemplate.ContainerSpec.Env}}'");
+    assert.match(envOf.out, /GREETING=hello/);
+    assert.match(envOf.out, /http_proxy=http:\/\/10\.88\.0\.1:8888/);
+    const after = timed("up after deploy-services", ["up", "-s", "private"]);
+    assert.equal(after.status, 0, after.out);
+    assert.deepEqual(changed(after), {}, after.out);
+  });
+
+  await step("a server's sshd stops during an up: the error names it; started again, the re-run converges", async () => {
+    appendFileSync(join(dir, "components/host/scripts/lib.sh"), "# another change of the helpers\n");
+    const run = spawn(process.execPath, [join(dir, "bin/hive.js"), "up", "-s", "private"], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    run.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    run.stderr.on("data", (c: Buffer) => (out += c.toString()));
+    const ended = new Promise<number | null>((resolve) => run.on("exit", resolve));
+    // Once the update is under way, p-hive1 stops answering ssh.
+    for (let i = 0; i < 120 && !/updating|update/i.test(out); i++) await new Promise((resolve) => setTimeout(resolve, 500));
+    onConsole("s2", "systemctl stop ssh.socket ssh.service 2>/dev/null || systemctl stop ssh");
+    const status = await ended;
+    try {
+      assert.notEqual(status, 0, out);
+      assert.match(out, /hive: up failed on stage private/, out);
+      assert.match(out, /e2e-p-hive1-[a-z-]+/, out);
+      // Only the stopped server is named as failing.
+      const failing = out.slice(out.indexOf("hive: up failed")).split("\n").filter((l) => /^\s+\S+: e2e-/.test(l));
+      assert.ok(failing.length > 0 && failing.every((l) => /p-hive1|swarm|workloads|repository/.test(l)), failing.join("\n"));
+    } finally {
+      onConsole("s2", "systemctl start ssh");
+    }
+    const again = timed("up after the fault", ["up", "-s", "private"]);
+    assert.equal(again.status, 0, again.out);
+    const quiet = timed("no-op up after the fault", ["up", "-s", "private"]);
+    assert.equal(quiet.status, 0, quiet.out);
+    assert.deepEqual(changed(quiet), {}, quiet.out);
+    assertRepositoryRuns();
+  });
+
+  await step("destroy, then every phase command in order on the emptied stack rebuilds the site", () => {
+    const destroy = timed("destroy", ["destroy", "-s", "private", "--yes"]);
+    assert.equal(destroy.status, 0, destroy.out);
+    assert.match(destroy.out, /hive: destroy succeeded: delete \d+/);
+    for (const phase of ["build-infra", "setup-hosts", "build-images", "build-volumes", "build-networks", "deploy-services", "initialize-services"]) {
+      const run = timed(phase, [phase, "-s", "private"]);
+      assert.equal(run.status, 0, `${phase}: ${run.out}`);
+    }
+    const whole = timed("up after the phases", ["up", "-s", "private"]);
+    assert.equal(whole.status, 0, whole.out);
+    assert.deepEqual(changed(whole), {}, whole.out);
+    assertRepositoryRuns();
+    assert.match(ssh(SERVERS[0], "sudo docker service ls --format '{{.Name}} {{.Replicas}}'").out, /^hello 1\/1$/m);
+  });
 });
