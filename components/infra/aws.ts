@@ -1,5 +1,5 @@
 // AWS host fleet (SPEC §5.1): VPC, subnets, internet gateway, routes, security group, key pair, instances
-// with fixed private addresses, DRBD EBS volumes and Elastic IPs.
+// with fixed private addresses (on network interfaces of their own), DRBD EBS volumes and Elastic IPs.
 import * as pulumi from "@pulumi/pulumi";
 // Submodule imports: `@pulumi/aws` as a whole loads every service module (slow `hive plan`).
 import { Provider } from "@pulumi/aws/provider";
@@ -13,6 +13,7 @@ import { RouteTableAssociation } from "@pulumi/aws/ec2/routeTableAssociation";
 import { SecurityGroup } from "@pulumi/aws/ec2/securityGroup";
 import { KeyPair } from "@pulumi/aws/ec2/keyPair";
 import { Instance } from "@pulumi/aws/ec2/instance";
+import { NetworkInterface } from "@pulumi/aws/ec2/networkInterface";
 import { Volume } from "@pulumi/aws/ebs/volume";
 import { VolumeAttachment } from "@pulumi/aws/ec2/volumeAttachment";
 import { Eip } from "@pulumi/aws/ec2/eip";
@@ -216,16 +217,22 @@ export class AwsHostFleet extends pulumi.ComponentResource implements HostFleet 
     for (const server of plan.servers) {
       const host = server.host;
       const base = `${name}-${host.shortName}`;
+      // The server's private address and security group live on its own network interface, which outlives
+      // the instance: a replaced server comes back at the same address with the same Elastic IP (associated
+      // with the interface), and nothing can take the address meanwhile.
+      const nic = new NetworkInterface(
+        `${base}-nic`,
+        { subnetId: subnets[server.subnet].id, privateIps: [host.privateIp], securityGroups: [sg.id], description: `primary interface of ${host.name}`, tags: awsTags(site, host.name) },
+        child,
+      );
       const instance = new Instance(
         base,
         {
           ami,
           instanceType: server.instanceType,
-          subnetId: subnets[server.subnet].id,
-          privateIp: host.privateIp,
           // No associatePublicIpAddress: the subnet gives no public address at launch, and AWS reports the
           // flag true once the Elastic IP is associated, so setting it false would replace the server.
-          vpcSecurityGroupIds: [sg.id],
+          primaryNetworkInterface: { networkInterfaceId: nic.id },
           keyName: keyPair.keyName,
           rootBlockDevice: {
             volumeSize: server.diskSize,
@@ -236,9 +243,8 @@ export class AwsHostFleet extends pulumi.ComponentResource implements HostFleet 
           },
           tags: awsTags(site, host.name),
         },
-        // A replacement deletes the old server first: the new one needs the same private address, which
-        // AWS keeps in use until the old instance is gone. Its Elastic IP and DRBD volume are kept and
-        // attached again to the new server.
+        // A replacement deletes the old server first: the interface is the primary one of one instance at a
+        // time. What attaches to the instance (DRBD volume, state) is made again for the new one.
         { ...child, dependsOn: [igw], deleteBeforeReplace: true },
       );
       const ready: pulumi.Resource[] = [];
@@ -260,12 +266,12 @@ export class AwsHostFleet extends pulumi.ComponentResource implements HostFleet 
         ready.push(new VolumeAttachment(`${base}-drbd`, { deviceName: DRBD_DEVICE_NAME, volumeId: volume.id, instanceId: instance.id, stopInstanceBeforeDetaching: true }, child));
       }
       const eip = new Eip(`${base}-eip`, { domain: "vpc", tags: awsTags(site, `for ${host.name}`) }, { ...protectedChild, ...checked });
-      ready.push(new EipAssociation(`${base}-eip`, { allocationId: eip.allocationId, instanceId: instance.id }, child));
+      ready.push(new EipAssociation(`${base}-eip`, { allocationId: eip.allocationId, networkInterfaceId: nic.id }, { ...child, dependsOn: [igw] }));
       ready.push(new InstanceState(`${base}-state`, { instanceId: instance.id, state: options.halted ? "stopped" : "running" }, child));
       this.servers[host.name] = {
         name: host.name,
         publicIp: eip.publicIp,
-        privateIp: instance.privateIp,
+        privateIp: nic.privateIp,
         connectIp: eip.publicIp,
         adminUser: site.adminUser,
         ready,

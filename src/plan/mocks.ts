@@ -21,6 +21,7 @@ const AWS_ID_PREFIX: Record<string, string> = {
   "aws:ec2/securityGroup:SecurityGroup": "sg",
   "aws:ec2/keyPair:KeyPair": "key",
   "aws:ec2/instance:Instance": "i",
+  "aws:ec2/networkInterface:NetworkInterface": "eni",
   "aws:ebs/volume:Volume": "vol",
   "aws:ec2/eip:Eip": "eipalloc",
   "aws:ec2/eipAssociation:EipAssociation": "eipassoc",
@@ -66,6 +67,9 @@ export class PlanMocks implements pulumi.runtime.Mocks {
         state.arn = `arn:aws:ec2:mock:000000000000:instance/${id}`;
         break;
       }
+      case "aws:ec2/networkInterface:NetworkInterface":
+        state.privateIp = (inputs.privateIps as string[] | undefined)?.[0];
+        break;
       case "aws:ec2/eip:Eip":
         state.publicIp = this.publicIp();
         state.allocationId = id;

@@ -24,7 +24,7 @@ test("without inventory subnets one subnet covers the cidr, in the first zone th
 test("the only server is network + 4, has the DRBD volume and is stopped", () => {
   const [instance] = view.byType("aws:ec2/instance:Instance");
   assert.equal(instance.name, "pdns-aws-s-hive0");
-  assert.equal(instance.inputs.privateIp, "10.1.0.4");
+  assert.deepEqual(view.get("aws:ec2/networkInterface:NetworkInterface", "pdns-aws-s-hive0-nic").inputs.privateIps, ["10.1.0.4"]);
   assert.equal(instance.inputs.instanceType, "t3.large");
   assert.equal(view.byType("aws:ebs/volume:Volume").length, 1);
   assert.deepEqual(

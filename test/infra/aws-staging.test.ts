@@ -24,7 +24,7 @@ test("an explicit provider for the stage's region is used by every AWS resource"
   const provider = view.get("pulumi:providers:aws", "pdns-aws-aws");
   assert.equal(provider.inputs.region, "ap-northeast-1");
   const awsResources = view.all.filter((r) => r.type.startsWith("aws:"));
-  assert.equal(awsResources.length, 33);
+  assert.equal(awsResources.length, 37);
   for (const r of awsResources) assert.ok(r.provider.startsWith(`${provider.urn}::`), `${r.name} uses ${r.provider}`);
 });
 
@@ -60,11 +60,15 @@ test("security group: all traffic inside, SSH from the admin cidrs, published po
   assert.deepEqual(sg.inputs.egress, [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "all egress" }]);
 });
 
-test("one instance per server with its fixed private address, type, subnet, root disk and the looked-up AMI", () => {
+test("one instance per server on its own network interface (fixed private address, subnet, group), with type, root disk and the looked-up AMI", () => {
   const rows = view.byType("aws:ec2/instance:Instance").map((i) => {
-    const subnet = view.dependencyNames(i).find((d) => d.startsWith("pdns-aws-subnet-"));
+    const nic = view.get("aws:ec2/networkInterface:NetworkInterface", `${i.name}-nic`);
+    const subnet = view.dependencyNames(nic).find((d) => d.startsWith("pdns-aws-subnet-"));
     const root = i.inputs.rootBlockDevice as { volumeSize: number; encrypted: boolean };
-    return [i.name, i.inputs.privateIp, i.inputs.instanceType, subnet, root.volumeSize, root.encrypted, i.inputs.ami];
+    assert.match(String((i.inputs.primaryNetworkInterface as { networkInterfaceId: string }).networkInterfaceId), /^eni-/);
+    assert.deepEqual([i.inputs.subnetId, i.inputs.privateIp, i.inputs.vpcSecurityGroupIds], [undefined, undefined, undefined]);
+    assert.deepEqual(view.dependencyNames(nic), ["pdns-aws-sg", subnet]);
+    return [i.name, (nic.inputs.privateIps as string[])[0], i.inputs.instanceType, subnet, root.volumeSize, root.encrypted, i.inputs.ami];
   });
   assert.deepEqual(rows.sort(), [
     ["pdns-aws-s-hive0", "192.168.0.5", "t3.xlarge", "pdns-aws-subnet-subnet-a", 20, false, "ami-0mockalmalinux9000"],
@@ -73,7 +77,7 @@ test("one instance per server with its fixed private address, type, subnet, root
     ["pdns-aws-s-hive3", "192.168.0.6", "t3.large", "pdns-aws-subnet-subnet-a", 20, false, "ami-0mockalmalinux9000"],
   ]);
   const hive0 = view.get("aws:ec2/instance:Instance", "pdns-aws-s-hive0");
-  assert.deepEqual(view.dependencyNames(hive0), ["pdns-aws-igw", "pdns-aws-key", "pdns-aws-sg", "pdns-aws-subnet-subnet-a"]);
+  assert.deepEqual(view.dependencyNames(hive0), ["pdns-aws-igw", "pdns-aws-key", "pdns-aws-s-hive0-nic"]);
 });
 
 test("instances set no associatePublicIpAddress: AWS reports it true once the EIP is associated, which would replace them", () => {
@@ -109,11 +113,11 @@ test("a DRBD volume does not depend on its instance, so replacing the server can
   }
 });
 
-test("an Elastic IP per server, associated with its instance; instances kept running", () => {
+test("an Elastic IP per server, associated with its network interface (it stays through a replacement); instances kept running", () => {
   assert.equal(view.byType("aws:ec2/eip:Eip").length, 4);
   for (const assoc of view.byType("aws:ec2/eipAssociation:EipAssociation")) {
     const server = assoc.name.replace(/-eip$/, "");
-    assert.deepEqual(view.dependencyNames(assoc), [server, `${server}-eip`]);
+    assert.deepEqual(view.dependencyNames(assoc), ["pdns-aws-igw", `${server}-eip`, `${server}-nic`]);
   }
   const states = view.byType("aws:ec2transitgateway/instanceState:InstanceState").map((s) => [s.name, s.inputs.state]);
   assert.deepEqual(states.sort(), [0, 1, 2, 3].map((i) => [`pdns-aws-s-hive${i}-state`, "running"]));

@@ -33,7 +33,8 @@ test("staging --json: real type tokens, parents by name", () => {
   const instance = plan.resources.find((r) => r.type === "aws:ec2/instance:Instance" && r.name === "pdns-aws-s-hive0");
   assert.ok(instance);
   assert.equal(instance.parent, "pdns-aws");
-  assert.equal(instance.inputs.privateIp, "192.168.0.5");
+  const nic = plan.resources.find((r) => r.type === "aws:ec2/networkInterface:NetworkInterface" && r.name === "pdns-aws-s-hive0-nic");
+  assert.deepEqual(nic?.inputs.privateIps, ["192.168.0.5"]);
   const key = plan.resources.find((r) => r.type === "hive:pki:Pki");
   assert.equal(key?.parent, "pdns");
 });

@@ -19,7 +19,7 @@ test("30 hosts: 30 instances, EIPs and states, 29 DRBD volumes, within budget", 
   assert.equal(view.byType("aws:ec2/eip:Eip").length, 30);
   assert.equal(view.byType("aws:ec2transitgateway/instanceState:InstanceState").length, 30);
   assert.equal(view.byType("aws:ebs/volume:Volume").length, 29);
-  const ips = view.byType("aws:ec2/instance:Instance").map((i) => String(i.inputs.privateIp));
+  const ips = view.byType("aws:ec2/networkInterface:NetworkInterface").map((i) => String((i.inputs.privateIps as string[])[0]));
   assert.equal(new Set(ips).size, 30);
   assert.ok(ips.includes("10.20.0.4") && ips.includes("10.20.0.33"));
   assert.equal((view.get("aws:ec2/securityGroup:SecurityGroup", "pdns-aws-sg").inputs.ingress as unknown[]).length, 1 + 1 + 40 + 1);
