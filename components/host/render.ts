@@ -42,9 +42,15 @@ export function renderHostsBlock(site: Site): string {
 
 /** sshd drop-in read before the distribution's settings (first value wins). */
 export function renderSshdConf(): string {
-  return ["# hive: key login only, no reverse DNS", "PasswordAuthentication no", "KbdInteractiveAuthentication no", "UseDNS no"].join(
-    "\n",
-  );
+  return [
+    "# hive: key login only, no reverse DNS",
+    "PasswordAuthentication no",
+    "KbdInteractiveAuthentication no",
+    "UseDNS no",
+    // An update opens many sessions at once (the docker provider one per request, a step one per command);
+    // sshd's default (10 unauthenticated, then refusals) reset them.
+    "MaxStartups 100:30:200",
+  ].join("\n");
 }
 
 /** Docker's daemon.json: unix socket and TLS on 2376 with the host's certificate from the site CA. */
