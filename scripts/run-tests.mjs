@@ -19,7 +19,8 @@ function walk(dir) {
 }
 
 const files = walk(join(root, "test"))
-  .filter((f) => !f.startsWith("test/e2e/"))
+  // The real-engine suites have their own runners: npm run test:e2e, npm run test:aws.
+  .filter((f) => !f.startsWith("test/e2e/") && !f.startsWith("test/aws/"))
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort();
 if (files.length === 0) {
