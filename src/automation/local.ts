@@ -60,6 +60,12 @@ export function lateAbortSignal(signal: AbortSignal): AbortSignal {
   });
 }
 
+interface StackOptions {
+  readonly withPlan?: boolean;
+  readonly create?: boolean;
+  readonly inventory?: string;
+}
+
 export class LocalStackRunner implements StackRunner {
   private readonly workDir: string;
   private readonly envVars: Record<string, string>;
@@ -72,12 +78,18 @@ export class LocalStackRunner implements StackRunner {
     this.envVars = { PULUMI_BACKEND_URL: backend, ...(options.env ?? {}) };
   }
 
-  /** The stage's stack; `create: false` for reads, so that looking never creates a stack. */
-  private stack(stage: string, opts: { withPlan?: boolean; create?: boolean; inventory?: string } = {}): Promise<Stack> {
+  /**
+   * The stage's stack; `create: false` for reads, so that looking never creates a stack. Selections are kept
+   * by their options. Only one selection per stage may create the stack (two `stack init` at once: the second
+   * fails with "already exists"), so the others wait for the plain one and then only select.
+   */
+  private stack(stage: string, opts: StackOptions = {}): Promise<Stack> {
     const key = JSON.stringify([stage, opts.withPlan === true, opts.create !== false, opts.inventory ?? null]);
     let stack = this.stacks.get(key);
     if (stack === undefined) {
-      stack = this.selectStack(stage, opts);
+      const plain = opts.withPlan !== true && opts.inventory === undefined;
+      if (opts.create === false || plain) stack = this.selectStack(stage, opts);
+      else stack = this.stack(stage).then(() => this.selectStack(stage, { ...opts, create: false }));
       // A failed selection is not kept: the next call tries again.
       stack.catch(() => this.stacks.delete(key));
       this.stacks.set(key, stack);
@@ -85,7 +97,7 @@ export class LocalStackRunner implements StackRunner {
     return stack;
   }
 
-  private async selectStack(stage: string, opts: { withPlan?: boolean; create?: boolean; inventory?: string }): Promise<Stack> {
+  private async selectStack(stage: string, opts: StackOptions): Promise<Stack> {
     if (this.envVars.PULUMI_BACKEND_URL.startsWith("file://")) {
       const dir = this.envVars.PULUMI_BACKEND_URL.slice("file://".length).split("?")[0];
       mkdirSync(dir, { recursive: true });

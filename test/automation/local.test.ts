@@ -86,3 +86,17 @@ test("preview saves a plan, up applies it; events and output are redacted; outpu
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a new stack is created once when the secrets and an operation with its own options select it at the same time", async () => {
+  const { dir, calls, project } = setup();
+  try {
+    const runner = new LocalStackRunner({ workDir: project });
+    // `hive preview -i DIR` on a stage never deployed: the secrets read the plain stack, the preview its own.
+    const preview = await runOperation(runner, "preview", "fresh", { inventory: path.join(dir, "inventory") });
+    assert.equal(preview.status, "succeeded", preview.error);
+    const creating = calls().filter((c) => c[0] === "stack" && (c[1] === "init" || c.includes("--create")));
+    assert.equal(creating.length, 1, creating.map((c) => c.join(" ")).join("\n"));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
