@@ -1,6 +1,7 @@
 // A Pulumi mock runtime that records every registered resource with its inputs, parent, provider and
 // dependencies (the mock callbacks do not see dependencies, so the monitor's registerResource is wrapped).
 import { createHash } from "node:crypto";
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface Recorded {
@@ -98,4 +99,24 @@ export function strings(v: unknown): string[] {
   if (Array.isArray(v)) return v.flatMap(strings);
   if (v !== null && typeof v === "object") return Object.values(v).flatMap(strings);
   return [];
+}
+
+/**
+ * The workloads of a site under the mocks, named `e`: its first three hosts as hives, the fourth as the
+ * repository, the fixture roles, registry password `regpw`, and `db_password` as the one secret.
+ */
+export async function deployTestWorkloads(site: import("../../src/inventory/model").Site, dbPassword: string): Promise<void> {
+  const { deployWorkloads } = await import("../../components/services/workloads");
+  const conn = (ip: string) => ({ host: ip, user: "admin", privateKey: pulumi.secret("K") });
+  deployWorkloads("e", {
+    site,
+    repository: conn("192.168.0.6"),
+    hives: Object.fromEntries(site.hosts.slice(0, 3).map((h) => [h.name, conn(h.privateIp)])),
+    registryPassword: pulumi.secret("regpw"),
+    secrets: { db_password: pulumi.secret(dbPassword) },
+    previousLedger: { ports: {}, minors: {} },
+    ansibleVenv: "/opt/hive/ansible",
+    projectRolesDir: join(__dirname, "fixtures", "roles"),
+    sshKeyPath: "/run/hive/key",
+  });
 }

@@ -2,15 +2,12 @@
 // root-only file through the install command's stdin as a secret, and no plain input carries it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import * as pulumi from "@pulumi/pulumi";
-import { settle, startMocks, strings, unwrapSecrets } from "./mock-runtime";
+import { deployTestWorkloads, settle, startMocks, strings, unwrapSecrets } from "./mock-runtime";
 import { stagingSite } from "../helpers/services-site-fixture";
 import type { Service, Site } from "../../src/inventory/model";
 
 test("a backup command with a secret: the value reaches the server only as a secret stdin", async () => {
   const records = await startMocks("staging");
-  const { deployWorkloads } = await import("../../components/services/workloads");
   const base = stagingSite();
   const svc: Service = {
     ...base.services.find((s) => s.name === "powerdns")!,
@@ -29,18 +26,7 @@ test("a backup command with a secret: the value reaches the server only as a sec
     ],
   };
   const site: Site = { ...base, services: [svc], volumes: [] };
-  const conn = (ip: string) => ({ host: ip, user: "admin", privateKey: pulumi.secret("K") });
-  deployWorkloads("e", {
-    site,
-    repository: conn("192.168.0.6"),
-    hives: Object.fromEntries(site.hosts.slice(0, 3).map((h) => [h.name, conn(h.privateIp)])),
-    registryPassword: pulumi.secret("regpw"),
-    secrets: { db_password: pulumi.secret("s3cret-value") },
-    previousLedger: { ports: {}, minors: {} },
-    ansibleVenv: "/opt/hive/ansible",
-    projectRolesDir: join(__dirname, "fixtures", "roles"),
-    sshKeyPath: "/run/hive/key",
-  });
+  await deployTestWorkloads(site, "s3cret-value");
   await settle(records);
   const file = unwrapSecrets(records.get("e-backup-powerdns-install")!.inputs) as Record<string, unknown>;
   assert.ok(String(file.create).includes("hive_secrets_ready '\\''powerdns'\\'' '\\''db_password'\\''"), String(file.create));

@@ -1,15 +1,12 @@
 // A service with every attribute, a driver volume and a declared network, under the mock runtime.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import * as pulumi from "@pulumi/pulumi";
-import { settle, startMocks, unwrapSecrets } from "./mock-runtime";
+import { deployTestWorkloads, settle, startMocks, unwrapSecrets } from "./mock-runtime";
 import { everyAttributeService, stagingSite } from "../helpers/services-site-fixture";
 import type { Site } from "../../src/inventory/model";
 
 test("every attribute reaches the docker.Service; driver volume, declared network, init and repository files", async () => {
   const records = await startMocks("staging");
-  const { deployWorkloads } = await import("../../components/services/workloads");
   const base = stagingSite();
   const site: Site = {
     ...base,
@@ -38,18 +35,7 @@ test("every attribute reaches the docker.Service; driver volume, declared networ
       },
     ],
   };
-  const conn = (ip: string) => ({ host: ip, user: "admin", privateKey: pulumi.secret("K") });
-  deployWorkloads("e", {
-    site,
-    repository: conn("192.168.0.6"),
-    hives: Object.fromEntries(site.hosts.slice(0, 3).map((h) => [h.name, conn(h.privateIp)])),
-    registryPassword: pulumi.secret("regpw"),
-    secrets: { db_password: pulumi.secret("s3cret") },
-    previousLedger: { ports: {}, minors: {} },
-    ansibleVenv: "/opt/hive/ansible",
-    projectRolesDir: join(__dirname, "fixtures", "roles"),
-    sshKeyPath: "/run/hive/key",
-  });
+  await deployTestWorkloads(site, "s3cret");
   await settle(records);
   const inputs = (name: string) => {
     const r = records.get(name);

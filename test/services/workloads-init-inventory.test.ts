@@ -1,15 +1,12 @@
 // initialize_roles get the stage's Ansible inventory on the command's stdin, as a secret.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import * as pulumi from "@pulumi/pulumi";
-import { settle, startMocks, strings, unwrapSecrets } from "./mock-runtime";
+import { deployTestWorkloads, settle, startMocks, strings, unwrapSecrets } from "./mock-runtime";
 import { stagingSite } from "../helpers/services-site-fixture";
 import type { Site } from "../../src/inventory/model";
 
 test("the init command of powerdns carries the inventory as a secret stdin, with the realised secrets", async () => {
   const records = await startMocks("staging");
-  const { deployWorkloads } = await import("../../components/services/workloads");
   const base = stagingSite();
   const site: Site = {
     ...base,
@@ -20,18 +17,7 @@ test("the init command of powerdns carries the inventory as a secret stdin, with
       builtins: { hive_name: "pdns", hive_stage: "staging" },
     },
   };
-  const conn = (ip: string) => ({ host: ip, user: "admin", privateKey: pulumi.secret("K") });
-  deployWorkloads("e", {
-    site,
-    repository: conn("192.168.0.6"),
-    hives: Object.fromEntries(site.hosts.slice(0, 3).map((h) => [h.name, conn(h.privateIp)])),
-    registryPassword: pulumi.secret("regpw"),
-    secrets: { db_password: pulumi.secret("s3cret-db") },
-    previousLedger: { ports: {}, minors: {} },
-    ansibleVenv: "/opt/hive/ansible",
-    projectRolesDir: join(__dirname, "fixtures", "roles"),
-    sshKeyPath: "/run/hive/key",
-  });
+  await deployTestWorkloads(site, "s3cret-db");
   await settle(records);
   const run = records.get("e-init-powerdns-run");
   assert.ok(run, [...records.keys()].filter((k) => k.includes("init")).join(" "));
