@@ -89,6 +89,16 @@ test("a failing plan run falls back to the state with a warning", async () => {
   assert.equal(ops(h)[0].targets?.filter((t) => t.includes("hive:images:")).length, 2);
 });
 
+test("a failing plan run with nothing in the state is an error, never `nothing to do`", async () => {
+  const h = harness({ state: [] });
+  h.deps.plannedResources = async () => {
+    throw new Error("hive plan failed: a role is missing");
+  };
+  assert.equal(await h.run("build-infra"), 1);
+  assert.match(h.err(), /no resources of build-infra on stage private: nothing to do/);
+  assert.deepEqual(ops(h), []);
+});
+
 test("build-infra -H sets hive:halted true in Pulumi.<stage>.yaml, a plain build-infra sets it back", async () => {
   const h = harness({ state: recordedUrns("staging"), stackConfig: { staging: "# staging\nconfig:\n  hive:inventory: inventory\n" } });
   assert.equal(await h.run("build-infra", "-s", "staging", "-H"), 0, h.err());

@@ -34,7 +34,7 @@ test("hive build-infra on a new stack, again with nothing to do, then destroy", 
     rmSync(dir, { recursive: true, force: true });
     rmSync(stateDir, { recursive: true, force: true });
   });
-  cpSync(join(repoRoot, "test/e2e/fixtures/site/inventory"), join(dir, "site/inventory"), { recursive: true });
+  cpSync(join(repoRoot, "test/e2e/fixtures/site"), join(dir, "site"), { recursive: true });
   pulumiOk(env, dir, ["stack", "init", "private"]);
   pulumiOk(env, dir, ["config", "set", "hive:inventory", "site/inventory"]);
   pulumiOk(env, dir, ["config", "set", "--secret", "hive:sshPrivateKey"], readFileSync(key, "utf8"));

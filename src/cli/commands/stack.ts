@@ -49,10 +49,12 @@ export async function phaseTargetList(deps: CliDeps, plan: StackPlan, inventoryD
   const state = await deps.access().stateUrns(plan.stage);
   const destroying = plan.operation === "destroy" || plan.previewDestroy === true;
   let planned: PlannedResource[] = [];
+  let planFailed = false;
   if (!destroying) {
     try {
       planned = await deps.plannedResources(plan.stage, inventoryDir);
     } catch (err) {
+      planFailed = true;
       deps.err(`hive: warning: ${err instanceof Error ? err.message : String(err)}; targeting the resources in the state only\n`);
     }
   }
@@ -61,7 +63,8 @@ export async function phaseTargetList(deps: CliDeps, plan: StackPlan, inventoryD
   // An empty target list would make the engine update the whole stack: never pass one. A phase the site has
   // nothing of (build-volumes without DRBD or driver volumes, say) is done; names that match nothing are a mistake.
   if (own.length === 0) {
-    if (plan.limit.length > 0) throw new CliError(`no resources of ${plan.phase}${limited} on stage ${plan.stage}: nothing to do`);
+    // Without the program's plan, an empty state says nothing about what the site has.
+    if (plan.limit.length > 0 || planFailed) throw new CliError(`no resources of ${plan.phase}${limited} on stage ${plan.stage}: nothing to do`);
     return [];
   }
   if (destroying) return own;
