@@ -95,7 +95,7 @@ test("a failing plan run with nothing in the state is an error, never `nothing t
     throw new Error("hive plan failed: a role is missing");
   };
   assert.equal(await h.run("build-infra"), 1);
-  assert.match(h.err(), /no resources of build-infra on stage private: nothing to do/);
+  assert.match(h.err(), /cannot tell what build-infra covers on stage private: the program's plan failed \(above\) and the state holds none of it/);
   assert.deepEqual(ops(h), []);
 });
 

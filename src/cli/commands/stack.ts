@@ -64,7 +64,8 @@ export async function phaseTargetList(deps: CliDeps, plan: StackPlan, inventoryD
   // nothing of (build-volumes without DRBD or driver volumes, say) is done; names that match nothing are a mistake.
   if (own.length === 0) {
     // Without the program's plan, an empty state says nothing about what the site has.
-    if (plan.limit.length > 0 || planFailed) throw new CliError(`no resources of ${plan.phase}${limited} on stage ${plan.stage}: nothing to do`);
+    if (planFailed) throw new CliError(`cannot tell what ${plan.phase}${limited} covers on stage ${plan.stage}: the program's plan failed (above) and the state holds none of it`);
+    if (plan.limit.length > 0) throw new CliError(`no resources of ${plan.phase}${limited} on stage ${plan.stage}: nothing to do`);
     return [];
   }
   if (destroying) return own;
