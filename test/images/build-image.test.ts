@@ -1,6 +1,6 @@
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { newScriptEnv as newBuildEnv, runScript } from "../volumes/run-script";
@@ -11,6 +11,7 @@ const venv = join(__dirname, "venv");
 // A role given by an absolute path, and one under the build user's home (made in each test's root).
 const absRoles = mkdtempSync(join(tmpdir(), "hive-build-roles-"));
 mkdirSync(join(absRoles, "powerdns-initdb-bbbb/tasks"), { recursive: true });
+after(() => rmSync(absRoles, { recursive: true, force: true }));
 function newScriptEnv() {
   const se = newBuildEnv();
   mkdirSync(join(se.root, "hive/roles/python-aptk-aaaa/tasks"), { recursive: true });
