@@ -87,9 +87,9 @@ const ALLOW_DESTROY_PRODUCTION_KEY = "hive:allowDestroyProduction";
  * `pulumi destroy` stops at the program's destroy guard (components/destroy-guard.ts); this refuses before
  * the engine starts, and says how to lift the protection.
  */
-export function refuseProductionDestroy(deps: CliDeps, plan: StackPlan): void {
+export function refuseProductionDestroy(plan: StackPlan, stackConfig: Readonly<Record<string, unknown>>): void {
   if (plan.stage !== "production") return;
-  const allowed = readStackConfig(deps.root, plan.stage)[ALLOW_DESTROY_PRODUCTION_KEY];
+  const allowed = stackConfig[ALLOW_DESTROY_PRODUCTION_KEY];
   if (allowed === true || allowed === "true") return;
   throw new CliError(
     `refusing to destroy ${plan.phase ? `the ${plan.phase} resources of ` : ""}stage production: nothing was deleted. ` +
@@ -108,18 +108,23 @@ function summary(result: RunResult): string {
 /** Runs a stack command: the pure plan, then inventory check, config, targets, confirmation, operation. */
 export async function runStackCommand(command: StackCommand, opts: StackCliOptions, deps: CliDeps): Promise<RunResult> {
   const plan = planCommand(command, opts, readSettings(deps.root));
-  if (plan.operation === "destroy") refuseProductionDestroy(deps, plan);
+  // Read once: nothing below writes the stack config before the config changes, which compare with it.
+  const stackConfig = readStackConfig(deps.root, plan.stage);
+  if (plan.operation === "destroy") refuseProductionDestroy(plan, stackConfig);
   deps.checkPulumi();
   const checked = plan.runsProgram ? checkInventory(deps, plan, opts.inventory) : undefined;
   const inventoryDir = checked?.dir ?? resolveInventory(deps.root, plan.stage, opts.inventory);
-  const parallel = chooseParallel(opts.parallel, readStackConfig(deps.root, plan.stage)[PARALLEL_KEY], checked?.size);
+  const parallel = chooseParallel(opts.parallel, stackConfig[PARALLEL_KEY], checked?.size);
   const targets = plan.phase ? await phaseTargetList(deps, plan, inventoryDir) : undefined;
   const log = (line: string) => (opts.json ? deps.err(`${line}\n`) : deps.out(`${line}\n`));
+  /** The result on stdout with --json, else the line after the engine's output. */
+  const report = (result: RunResult, line: string): RunResult => {
+    if (opts.json) deps.out(JSON.stringify({ stage: plan.stage, operation: plan.operation, phase: plan.phase ?? null, targets: targets ?? null, ...result }, null, 2) + "\n");
+    else log(line);
+    return result;
+  };
   if (targets !== undefined && targets.length === 0) {
-    const nothing: RunResult = { status: "succeeded", changes: {} };
-    if (opts.json) deps.out(JSON.stringify({ stage: plan.stage, operation: plan.operation, phase: plan.phase ?? null, targets: [], ...nothing }, null, 2) + "\n");
-    else log(`hive: the site has no resources of ${plan.phase} on stage ${plan.stage}: nothing to do`);
-    return nothing;
+    return report({ status: "succeeded", changes: {} }, `hive: the site has no resources of ${plan.phase} on stage ${plan.stage}: nothing to do`);
   }
   log(describePlan(plan, targets));
   if (plan.confirm && !opts.yes) {
@@ -129,9 +134,8 @@ export async function runStackCommand(command: StackCommand, opts: StackCliOptio
     }
   }
   if (plan.operation !== "preview") {
-    const current = readStackConfig(deps.root, plan.stage);
     for (const change of plan.configChanges) {
-      const unchanged = current[change.key] === change.value || (current[change.key] === undefined && change.value === false);
+      const unchanged = stackConfig[change.key] === change.value || (stackConfig[change.key] === undefined && change.value === false);
       if (!unchanged) {
         writeStackConfigValue(deps.root, plan.stage, change.key, change.value);
         log(`hive: set ${change.key} = ${JSON.stringify(change.value)} in Pulumi.${plan.stage}.yaml`);
@@ -159,9 +163,7 @@ export async function runStackCommand(command: StackCommand, opts: StackCliOptio
     if (isLockError(error)) throw new CliError(lockMessage(plan.stage));
     throw new CliError(failureReport(plan.operation, plan.stage, errorDiagnostics(events), error));
   }
-  if (opts.json) deps.out(JSON.stringify({ stage: plan.stage, operation: plan.operation, phase: plan.phase ?? null, targets: targets ?? null, ...result }, null, 2) + "\n");
-  else log(`hive: ${plan.operation} succeeded: ${summary(result)}`);
-  return result;
+  return report(result, `hive: ${plan.operation} succeeded: ${summary(result)}`);
 }
 
 const stageOption = () => new Option("-s, --stage <stage>", "stage (stack): private, staging or production; default: `hive set stage`, else private");
