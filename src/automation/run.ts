@@ -42,20 +42,20 @@ export async function runOperation(
     for (const deliver of waiting.splice(0)) deliver(r);
   });
   const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
-  let result: RunResult;
+  let outcome: { result: RunResult } | { thrown: unknown };
   try {
-    result = await runner[operation](stage, {
+    const result = await runner[operation](stage, {
       ...opts,
       signal,
       onEvent: (event) => emit((r) => opts.onEvent?.(r(event))),
       onOutput: (line) => emit((r) => opts.onOutput?.(r(line))),
     });
-  } catch (err) {
-    const mask = await secrets;
-    if (secretsError !== undefined) return { status: "failed", error: secretsError };
-    return { status: opts.signal?.aborted ? "cancelled" : "failed", error: mask(errorText(err)) };
+    outcome = { result };
+  } catch (thrown) {
+    outcome = { thrown };
   }
   const mask = await secrets;
   if (secretsError !== undefined) return { status: "failed", error: secretsError };
-  return mask(result);
+  if ("result" in outcome) return mask(outcome.result);
+  return { status: opts.signal?.aborted ? "cancelled" : "failed", error: mask(errorText(outcome.thrown)) };
 }
