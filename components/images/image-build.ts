@@ -225,13 +225,15 @@ export class ImageBuild extends pulumi.ComponentResource {
         ),
       );
     }
+    const script = readScript("images", "build-image.sh");
+    const env = buildEnv(args.service, args.plan, args.settings);
     const build = new command.remote.Command(
       `${name}-build`,
       {
         connection: args.connection,
-        create: remoteScript(readScript("images", "build-image.sh"), buildEnv(args.service, args.plan, args.settings)),
+        create: remoteScript(script, env),
         // Another input changed (the registry password, say): build nothing, print the reference again.
-        update: remoteScript(readScript("images", "build-image.sh"), { ...buildEnv(args.service, args.plan, args.settings), HIVE_REFERENCE_ONLY: "1" }),
+        update: remoteScript(script, { ...env, HIVE_REFERENCE_ONLY: "1" }),
         stdin: buildStdin(args.service, args.registryPassword, args.secrets, args.settings.site),
         triggers: [args.plan.tag],
       },

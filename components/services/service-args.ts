@@ -216,7 +216,7 @@ export function serviceArgs(service: Service, ctx: ServiceContext): docker.Servi
       placement: {
         constraints: [...service.placement.constraints],
         prefs: placementPrefs(service.placement.preferences),
-        ...(ctx.platform !== undefined ? { platforms: pulumi.output(ctx.platform).apply((p) => (p === null ? [] : [{ os: p.os, architecture: p.architecture }])) } : {}),
+        ...(ctx.platform !== undefined ? { platforms: pulumi.output(ctx.platform).apply((p) => (p === null ? [] : [p])) } : {}),
       },
       ...(limits ? { resources: limits } : {}),
       ...(service.restartConfig !== null ? { restartPolicy: restartPolicy(service.restartConfig) } : {}),
