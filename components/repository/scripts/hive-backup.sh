@@ -93,36 +93,23 @@ hive_backup_failed() {
 
 # The built-in targets are called by name (backup_<name> / restore_<name>).
 
-# The running container of one of hive's compose services, found by compose's labels: the backup runs as
-# the admin user, who may not read the compose project's files (the Zabbix .env holds a password).
-compose_container() {
+# compose_exec PROJECT SERVICE COMMAND...: runs COMMAND (standard input passed on) in the running container of
+# one of hive's compose services, found by compose's labels: the backup runs as the admin user, who may not
+# read the compose project's files (the Zabbix .env holds a password).
+compose_exec() {
   local id
   id="$(docker ps -q --filter "label=com.docker.compose.project=$1" --filter "label=com.docker.compose.service=$2" | head -n 1)"
   [ -n "$id" ] || { echo "hive-backup.sh: no running container of $2 (compose project $1)" >&2; return 1; }
-  printf '%s\n' "$id"
+  shift 2
+  docker exec -i "$id" "$@"
 }
-registry_tar() {
-  local c
-  c="$(compose_container registry registry_server)" && docker exec -i "$c" tar czf - -C /var/lib/registry .
-}
-# shellcheck disable=SC2016
-registry_untar() {
-  local c
-  c="$(compose_container registry registry_server)" &&
-    docker exec -i "$c" sh -c 'rm -rf /var/lib/registry/* && tar xzf - -C /var/lib/registry'
-}
+registry_tar() { compose_exec registry registry_server tar czf - -C /var/lib/registry .; }
+registry_untar() { compose_exec registry registry_server sh -c 'rm -rf /var/lib/registry/* && tar xzf - -C /var/lib/registry'; }
 # The database password is expanded inside the container.
 # shellcheck disable=SC2016
-zabbix_dump() {
-  local c
-  c="$(compose_container zabbix zabbix-db)" &&
-    docker exec -i "$c" sh -c 'mysqldump -u zabbix -p"$MYSQL_PASSWORD" --single-transaction zabbix' | gzip
-}
+zabbix_dump() { compose_exec zabbix zabbix-db sh -c 'mysqldump -u zabbix -p"$MYSQL_PASSWORD" --single-transaction zabbix' | gzip; }
 # shellcheck disable=SC2016
-zabbix_load() {
-  local c
-  c="$(compose_container zabbix zabbix-db)" && gunzip -c | docker exec -i "$c" sh -c 'mysql -u zabbix -p"$MYSQL_PASSWORD" zabbix'
-}
+zabbix_load() { gunzip -c | compose_exec zabbix zabbix-db sh -c 'mysql -u zabbix -p"$MYSQL_PASSWORD" zabbix'; }
 backup_hive-registry() { hive_backup_entry hive-registry tar.gz "${HIVE_REGISTRY_KEEP_DAYS:-3}" registry_tar; }
 restore_hive-registry() { hive_restore_archive hive-registry tar.gz registry_untar; }
 backup_hive-zabbix() { hive_backup_entry hive-zabbix sql.gz "${HIVE_ZABBIX_KEEP_DAYS:-3}" zabbix_dump; }
