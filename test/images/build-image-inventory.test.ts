@@ -11,7 +11,7 @@ import { buildStdin } from "../../components/images/image-build";
 import { stagingSite } from "../helpers/services-site-fixture";
 import type { Site } from "../../src/inventory/model";
 import { resolve } from "../services/resolve-outputs";
-import { settle, startMocks } from "../services/mock-runtime";
+import { deployTestWorkloads, settle, startMocks } from "../services/mock-runtime";
 
 const script = join(__dirname, "../../components/images/scripts/build-image.sh");
 const env = {
@@ -79,24 +79,11 @@ test("the project's lib/ is the roles' module path in builds and initialisations
 
 test("workloads upload lib/ next to roles/ once and give its path to the builds and initialisations", async () => {
   const records = await startMocks("staging");
-  const { deployWorkloads } = await import("../../components/services/workloads");
   const project = mkdtempSync(join(tmpdir(), "hive-lib-"));
   cpSync(join(__dirname, "../services/fixtures/roles"), join(project, "roles"), { recursive: true });
   mkdirSync(join(project, "lib"));
   writeFileSync(join(project, "lib", "powerdns_zone.py"), "# module\n");
-  const site = stagingSite();
-  const conn = (ip: string) => ({ host: ip, user: "admin", privateKey: pulumi.secret("K") });
-  deployWorkloads("w", {
-    site,
-    repository: conn("192.168.0.6"),
-    hives: Object.fromEntries(site.hosts.slice(0, 3).map((h) => [h.name, conn(h.privateIp)])),
-    registryPassword: pulumi.secret("regpw"),
-    secrets: { db_password: pulumi.secret("s3") },
-    previousLedger: { ports: {}, minors: {} },
-    ansibleVenv: "/opt/hive/ansible",
-    projectRolesDir: join(project, "roles"),
-    sshKeyPath: "/run/hive/key",
-  });
+  await deployTestWorkloads(stagingSite(), "s3", { name: "w", rolesDir: join(project, "roles") });
   await settle(records);
   const lib = records.get("w-roles-lib");
   assert.ok(lib, [...records.keys()].filter((k) => k.startsWith("w-roles")).join(" "));

@@ -102,13 +102,17 @@ export function strings(v: unknown): string[] {
 }
 
 /**
- * The workloads of a site under the mocks, named `e`: its first three hosts as hives, the fourth as the
- * repository, the fixture roles, registry password `regpw`, and `db_password` as the one secret.
+ * The workloads of a site under the mocks (named `e` unless given): its first three hosts as hives, the fourth
+ * as the repository, the fixture roles unless given, registry password `regpw`, and `db_password` as the one secret.
  */
-export async function deployTestWorkloads(site: import("../../src/inventory/model").Site, dbPassword: string): Promise<void> {
+export async function deployTestWorkloads(
+  site: import("../../src/inventory/model").Site,
+  dbPassword: string,
+  { name = "e", rolesDir = join(__dirname, "fixtures", "roles") }: { name?: string; rolesDir?: string } = {},
+): Promise<void> {
   const { deployWorkloads } = await import("../../components/services/workloads");
   const conn = (ip: string) => ({ host: ip, user: "admin", privateKey: pulumi.secret("K") });
-  deployWorkloads("e", {
+  deployWorkloads(name, {
     site,
     repository: conn("192.168.0.6"),
     hives: Object.fromEntries(site.hosts.slice(0, 3).map((h) => [h.name, conn(h.privateIp)])),
@@ -116,7 +120,7 @@ export async function deployTestWorkloads(site: import("../../src/inventory/mode
     secrets: { db_password: pulumi.secret(dbPassword) },
     previousLedger: { ports: {}, minors: {} },
     ansibleVenv: "/opt/hive/ansible",
-    projectRolesDir: join(__dirname, "fixtures", "roles"),
+    projectRolesDir: rolesDir,
     sshKeyPath: "/run/hive/key",
   });
 }
