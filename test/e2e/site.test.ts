@@ -10,9 +10,8 @@
 // in order on the emptied stack rebuilds the site on the same servers. Times go to the log.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { request } from "node:http";
 import { homedir, tmpdir } from "node:os";
@@ -123,8 +122,11 @@ function inTask(service: string, command: string): { status: number | null; out:
   return ssh(serverOf(service), `sudo docker exec "$(sudo docker ps -q -f label=com.docker.swarm.service.name=${service})" ${command}`);
 }
 
+/** One HTTP request to the bot with the test's token; the parsed JSON answer. */
+type BotCall = (method: string, path: string) => Promise<{ status: number; body: Record<string, unknown> }>;
+
 /** The deploy bot of the project in `dir`: one token that may preview and update the private stage. */
-async function withBot<T>(dir: string, use: (call: (method: string, path: string) => Promise<{ status: number; body: Record<string, unknown> }>) => Promise<T>): Promise<T> {
+async function withBot<T>(dir: string, use: (call: BotCall) => Promise<T>): Promise<T> {
   const token = randomBytes(32).toString("hex");
   const dataDir = mkdtempSync(join(tmpdir(), "hive-e2e-bot-"));
   const config = join(dataDir, "bot.yml");
@@ -161,8 +163,8 @@ async function withBot<T>(dir: string, use: (call: (method: string, path: string
     bot.stderr.on("data", onData);
     bot.on("exit", (code) => reject(new Error(`the bot exited with ${code}: ${log}`)));
   });
-  const call = (method: string, path: string) =>
-    new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
+  const call: BotCall = (method, path) =>
+    new Promise((resolve, reject) => {
       const req = request({ host: "127.0.0.1", port, method, path, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" } }, (res) => {
         let text = "";
         res.on("data", (c: Buffer) => (text += c.toString()));
@@ -181,7 +183,7 @@ async function withBot<T>(dir: string, use: (call: (method: string, path: string
 }
 
 /** Starts an operation through the bot and waits for its run to end; the finished run record. */
-async function botRun(call: (method: string, path: string) => Promise<{ status: number; body: Record<string, unknown> }>, operation: string): Promise<Record<string, unknown>> {
+async function botRun(call: BotCall, operation: string): Promise<Record<string, unknown>> {
   const started = await call("POST", `/stacks/private/${operation}`);
   assert.equal(started.status, 202, JSON.stringify(started.body));
   const id = String(started.body.runId);
