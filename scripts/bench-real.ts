@@ -79,8 +79,9 @@ function main(): void {
     row(`hive preview (median of ${runs})`, preview);
     const bare = median(Array.from({ length: runs }, () => timed("pulumi", ["preview", "-s", "private", "--non-interactive"], dir, env).seconds));
     row(`bare pulumi preview (median of ${runs})`, bare);
-    const resources = (JSON.parse(pulumiOk(env, dir, ["stack", "export"]).stdout) as { deployment: { resources?: unknown[] } }).deployment.resources?.length ?? 0;
-    const state = pulumiOk(env, dir, ["stack", "export"]).stdout.length;
+    const exported = pulumiOk(env, dir, ["stack", "export"]).stdout;
+    const resources = (JSON.parse(exported) as { deployment: { resources?: unknown[] } }).deployment.resources?.length ?? 0;
+    const state = exported.length;
 
     console.log(`${"resources".padEnd(40)} ${String(resources).padStart(7)}`);
     console.log(`${"state size".padEnd(40)} ${(state / 1024).toFixed(0).padStart(7)} KiB`);
