@@ -4,9 +4,9 @@ import { join, dirname, basename } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import type { Service, Site } from "../../src/inventory/model";
-import { readScript, remoteScript, type HostConnection } from "../services/remote-script";
+import { failingCommand, readScript, remoteScript, type HostConnection } from "../services/remote-script";
 import { inventoryLines, toInput, type SecretValues } from "../services/values";
-import { directoryHash, imageHash, ImageError, resolveRoles, type RoleDir } from "./image-hash";
+import { directoryHash, findRoles, imageHash, ImageError, missingRolesMessage, type RoleDir } from "./image-hash";
 
 /** Where a role folder lives on the repository server (relative to the admin's home): content-addressed. */
 export function remoteRolePath(role: RoleDir): string {
@@ -34,6 +34,8 @@ export interface ImagePlan {
   readonly repository: string;
   readonly tag: string;
   readonly roles: readonly RoleDir[];
+  /** Why the build cannot run (roles found nowhere); null when it can. Planning does not need the roles. */
+  readonly missingRoles: string | null;
   /** Local folder of a Dockerfile build, and the Dockerfile's name in it. */
   readonly dockerfile: { readonly dir: string; readonly file: string; readonly hash: string } | null;
 }
@@ -42,7 +44,7 @@ export interface ImagePlan {
 export function imagePlan(service: Service, site: Site, projectRolesDir: string): ImagePlan | null {
   const build = service.image.build;
   if (service.image.kind !== "build" || build === null) return null;
-  const roles = build.dockerfile === null ? resolveRoles(build.roles, projectRolesDir) : [];
+  const { roles, missing } = build.dockerfile === null ? findRoles(build.roles, projectRolesDir) : { roles: [], missing: [] };
   let dockerfile: ImagePlan["dockerfile"] = null;
   if (build.dockerfile !== null) {
     const path = join(site.inventoryDir, build.dockerfile);
@@ -51,8 +53,9 @@ export function imagePlan(service: Service, site: Site, projectRolesDir: string)
   return {
     service: service.name,
     repository: service.image.ref,
-    tag: imageHash(build, roles, dockerfile?.hash ?? null),
+    tag: imageHash(build, roles, dockerfile?.hash ?? null, missing),
     roles,
+    missingRoles: missing.length > 0 ? missingRolesMessage(missing, projectRolesDir) : null,
     dockerfile,
   };
 }
@@ -227,13 +230,20 @@ export class ImageBuild extends pulumi.ComponentResource {
     }
     const script = readScript("images", "build-image.sh");
     const env = buildEnv(args.service, args.plan, args.settings);
+    let create = remoteScript(script, env);
+    // Another input changed (the registry password, say): build nothing, print the reference again.
+    let update = remoteScript(script, { ...env, HIVE_REFERENCE_ONLY: "1" });
+    if (args.plan.missingRoles !== null) {
+      const message = `image of service ${args.service.name}: ${args.plan.missingRoles}`;
+      pulumi.log.warn(`${message}; its build fails until they exist`, this);
+      create = update = failingCommand(message);
+    }
     const build = new command.remote.Command(
       `${name}-build`,
       {
         connection: args.connection,
-        create: remoteScript(script, env),
-        // Another input changed (the registry password, say): build nothing, print the reference again.
-        update: remoteScript(script, { ...env, HIVE_REFERENCE_ONLY: "1" }),
+        create,
+        update,
         stdin: buildStdin(args.service, args.registryPassword, args.secrets, args.settings.site),
         triggers: [args.plan.tag],
       },

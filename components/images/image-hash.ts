@@ -34,18 +34,39 @@ export function directoryHash(dir: string): string {
   return sha256(h.join("\n"));
 }
 
+/** Roles found (in the order asked) and the names found nowhere. */
+export interface FoundRoles {
+  readonly roles: RoleDir[];
+  readonly missing: string[];
+}
+
 /**
- * Resolves role names like Ansible's roles_path: the project's `roles/` first (so a project can override a
- * built-in), then hive's built-ins. A role found nowhere is an error naming both places.
+ * Looks role names up like Ansible's roles_path: the project's `roles/` first (so a project can override a
+ * built-in), then hive's built-ins. A role found nowhere is listed in `missing`, not an error: only the run that
+ * applies it needs it, as with hive-builder (whose `include_role` failed that image or service alone).
  */
+export function findRoles(roles: readonly string[], projectRolesDir: string, builtinDir: string = BUILTIN_ROLES_DIR): FoundRoles {
+  const found: RoleDir[] = [];
+  const missing: string[] = [];
+  for (const name of roles) {
+    const dir = [projectRolesDir, builtinDir].map((base) => join(base, name)).find((d) => existsSync(d) && statSync(d).isDirectory());
+    if (dir === undefined) missing.push(name);
+    else found.push({ name, dir, hash: directoryHash(dir) });
+  }
+  return { roles: found, missing };
+}
+
+/** The error of a run whose roles are missing: which roles, and where they were looked for. */
+export function missingRolesMessage(missing: readonly string[], projectRolesDir: string): string {
+  const names = missing.map((n) => `"${n}"`).join(", ");
+  return `${missing.length > 1 ? "roles" : "role"} ${names} ${missing.length > 1 ? "are" : "is"} neither in ${projectRolesDir} nor a built-in role (${BUILTIN_ROLES.join(", ")})`;
+}
+
+/** findRoles, where a missing role is an error naming both places. */
 export function resolveRoles(roles: readonly string[], projectRolesDir: string, builtinDir: string = BUILTIN_ROLES_DIR): RoleDir[] {
-  return roles.map((name) => {
-    for (const base of [projectRolesDir, builtinDir]) {
-      const dir = join(base, name);
-      if (existsSync(dir) && statSync(dir).isDirectory()) return { name, dir, hash: directoryHash(dir) };
-    }
-    throw new ImageError(`role "${name}" is neither in ${projectRolesDir} nor a built-in role (${BUILTIN_ROLES.join(", ")})`);
-  });
+  const { roles: found, missing } = findRoles(roles, projectRolesDir, builtinDir);
+  if (missing.length > 0) throw new ImageError(missingRolesMessage(missing, projectRolesDir));
+  return found;
 }
 
 function canonical(v: Value): unknown {
@@ -58,7 +79,7 @@ function canonical(v: Value): unknown {
  * The image's content hash (16 hex digits): the build object, the content of every used role and, for a
  * Dockerfile build, the content of the build context. Roles the image does not use do not count.
  */
-export function imageHash(build: ImageBuild, roles: readonly RoleDir[], contextHash: string | null = null): string {
+export function imageHash(build: ImageBuild, roles: readonly RoleDir[], contextHash: string | null = null, missing: readonly string[] = []): string {
   const doc = {
     // Bumped when the same inputs start to make a different image: 2 = the role folders reach the build
     // as themselves (before, each upload nested the folder one level down, so Ansible found a role without
@@ -77,6 +98,8 @@ export function imageHash(build: ImageBuild, roles: readonly RoleDir[], contextH
     dockerfile: build.dockerfile,
     context: contextHash,
     roles: roles.map((r) => [r.name, r.hash]),
+    // Roles not found: the build fails until they exist, and a new tag when they do.
+    ...(missing.length > 0 ? { missing } : {}),
   };
   return sha256(JSON.stringify(doc)).slice(0, 16);
 }

@@ -35,6 +35,14 @@ export function remoteScript(script: string, env: { readonly [name: string]: str
   return `${runner} "$(cat <<'${EOF_MARK}'\n${header}\n${body.replace(/\n+$/, "")}\n${EOF_MARK}\n)"`;
 }
 
+/**
+ * The command text of a step that cannot run (its roles are missing): it fails with `message` when the engine
+ * runs it, so planning and previewing need nothing and only the update that reaches the step stops there.
+ */
+export function failingCommand(message: string): string {
+  return remoteScript('echo "hive: $HIVE_ERROR" >&2\nexit 1\n', { HIVE_ERROR: message });
+}
+
 export function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }

@@ -4,7 +4,7 @@ import * as command from "@pulumi/command";
 import type { Service, Site } from "../../src/inventory/model";
 import { remoteRolePath } from "../images/image-build";
 import type { RoleDir } from "../images/image-hash";
-import { readScript, remoteScript, type HostConnection } from "./remote-script";
+import { failingCommand, readScript, remoteScript, type HostConnection } from "./remote-script";
 import { inventoryLines, type SecretValues } from "./values";
 
 /** Environment of init-service.sh. Pure. */
@@ -30,6 +30,8 @@ export interface ServiceInitArgs {
   readonly service: Service;
   readonly site: Site;
   readonly roles: readonly RoleDir[];
+  /** Why the roles cannot run (some are found nowhere); the initialisation then fails at up time. */
+  readonly missingRoles?: string | null;
   readonly ansibleVenv: string;
   /** Remote path of the project's lib/ (the roles' module path), if any. */
   readonly library?: string;
@@ -49,11 +51,17 @@ export interface ServiceInitArgs {
 export class ServiceInit extends pulumi.ComponentResource {
   constructor(name: string, args: ServiceInitArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hive:services:ServiceInit", name, {}, opts);
+    let create = remoteScript(readScript("services", "init-service.sh"), initEnv(args.service, args.site, args.roles, args.ansibleVenv, args.library));
+    if (args.missingRoles) {
+      const message = `initialize_roles of service ${args.service.name}: ${args.missingRoles}`;
+      pulumi.log.warn(`${message}; its initialisation fails until they exist`, this);
+      create = failingCommand(message);
+    }
     new command.remote.Command(
       `${name}-run`,
       {
         connection: args.connection,
-        create: remoteScript(readScript("services", "init-service.sh"), initEnv(args.service, args.site, args.roles, args.ansibleVenv, args.library)),
+        create,
         update: "true",
         stdin: initStdin(args.site, args.secrets),
         triggers: [args.image, ...args.roles.map((r) => `${r.name}:${r.hash}`)],

@@ -7,7 +7,7 @@ import type { Allocations, Site } from "../../src/inventory/model";
 import { dockerProviderArgs, writePrivateKeyFile } from "../networks/docker-provider";
 import { SwarmNetworks } from "../networks/networks";
 import { ImageBuild, imagePlan, projectLibrary, remoteLibraryPath, remoteRolePath, RoleUploads, type ImagePlan } from "../images/image-build";
-import { resolveRoles, type RoleDir } from "../images/image-hash";
+import { findRoles, missingRolesMessage, type FoundRoles, type RoleDir } from "../images/image-hash";
 import { DrbdVolume, DriverVolume, nfsVolumeError } from "../volumes/volumes";
 import { AllocationLedger } from "./ledger";
 import type { HostConnection } from "./remote-script";
@@ -86,10 +86,10 @@ export class Workloads extends pulumi.ComponentResource {
       const plan = imagePlan(s, site, rolesDir);
       if (plan) plans.set(s.name, plan);
     }
-    const initRoles = new Map<string, RoleDir[]>(
-      site.services.filter((s) => s.initializeRoles.length > 0).map((s) => [s.name, resolveRoles(s.initializeRoles, rolesDir)]),
+    const initRoles = new Map<string, FoundRoles>(
+      site.services.filter((s) => s.initializeRoles.length > 0).map((s) => [s.name, findRoles(s.initializeRoles, rolesDir)]),
     );
-    const allRoles = [...[...plans.values()].flatMap((p) => p.roles), ...[...initRoles.values()].flat()];
+    const allRoles = [...[...plans.values()].flatMap((p) => p.roles), ...[...initRoles.values()].flatMap((r) => r.roles)];
     const lib = allRoles.length > 0 ? projectLibrary(rolesDir) : null;
     const library = lib !== null ? remoteLibraryPath(lib) : undefined;
     const uploads =
@@ -167,14 +167,16 @@ export class Workloads extends pulumi.ComponentResource {
         },
         child,
       ));
-      const roles = initRoles.get(s.name);
-      if (roles) {
+      const init = initRoles.get(s.name);
+      if (init) {
+        const roles = init.roles;
         new ServiceInit(
           `${name}-init-${s.name}`,
           {
             service: s,
             site,
             roles,
+            missingRoles: init.missing.length > 0 ? missingRolesMessage(init.missing, rolesDir) : null,
             ansibleVenv: args.ansibleVenv,
             ...(library !== undefined ? { library } : {}),
             secrets: args.secrets,

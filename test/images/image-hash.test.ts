@@ -3,8 +3,10 @@ import assert from "node:assert/strict";
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync, renameSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawnSync } from "node:child_process";
 import { imagePlan, buildEnv, folderContents, parseImageReference } from "../../components/images/image-build";
-import { imageHash, resolveRoles, BUILTIN_ROLES_DIR } from "../../components/images/image-hash";
+import { findRoles, imageHash, missingRolesMessage, resolveRoles, BUILTIN_ROLES_DIR } from "../../components/images/image-hash";
+import { failingCommand } from "../../components/services/remote-script";
 import { stagingSite } from "../helpers/services-site-fixture";
 
 function projectRoles(): string {
@@ -113,4 +115,24 @@ test("parseImageReference: the digest and platform build-image.sh prints last, o
   assert.equal(parseImageReference("PLAY [all]\n"), null);
   assert.equal(parseImageReference(`HIVE_IMAGE_DIGEST=${digest}\n`), null);
   assert.equal(parseImageReference("HIVE_IMAGE_DIGEST=sha256:short\nHIVE_IMAGE_PLATFORM=linux/amd64\n"), null);
+});
+
+test("findRoles lists the roles found nowhere instead of failing; their step fails with their names when run", () => {
+  const dir = projectRoles();
+  const { roles, missing } = findRoles(["python-aptk", "nope", "gone"], dir);
+  assert.deepEqual(roles.map((r) => r.name), ["python-aptk"]);
+  assert.deepEqual(missing, ["nope", "gone"]);
+  const message = missingRolesMessage(missing, dir);
+  assert.equal(message, `roles "nope", "gone" are neither in ${dir} nor a built-in role (python-aptk, hive-syslog, hive-trust-ca)`);
+  const run = spawnSync("bash", ["-c", failingCommand(`image of service x: ${message}`)], { encoding: "utf8" });
+  assert.equal(run.status, 1);
+  assert.equal(run.stderr, `hive: image of service x: ${message}\n`);
+  // The plan of an image with a missing role says so, and the role's appearance changes the tag.
+  const plan = imagePlan({ ...pdnsdb, image: { ...pdnsdb.image, build: { ...pdnsdb.image.build!, roles: ["python-aptk", "nope"] } } }, site, dir)!;
+  assert.equal(plan.missingRoles, `role "nope" is neither in ${dir} nor a built-in role (python-aptk, hive-syslog, hive-trust-ca)`);
+  mkdirSync(join(dir, "nope/tasks"), { recursive: true });
+  writeFileSync(join(dir, "nope/tasks/main.yml"), "---\n[]\n");
+  const found = imagePlan({ ...pdnsdb, image: { ...pdnsdb.image, build: { ...pdnsdb.image.build!, roles: ["python-aptk", "nope"] } } }, site, dir)!;
+  assert.equal(found.missingRoles, null);
+  assert.notEqual(found.tag, plan.tag);
 });
