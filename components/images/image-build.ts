@@ -4,7 +4,7 @@ import { join, dirname, basename } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import type { Service, Site } from "../../src/inventory/model";
-import { failingCommand, readScript, remoteScript, type HostConnection } from "../services/remote-script";
+import { failingCommand, readRolesScript, remoteScript, type HostConnection } from "../services/remote-script";
 import { inventoryLines, toInput, type SecretValues } from "../services/values";
 import { directoryHash, findRoles, imageHash, ImageError, missingRolesMessage, type RoleDir } from "./image-hash";
 
@@ -110,14 +110,19 @@ export function buildEnv(service: Service, plan: ImagePlan, settings: BuildSetti
 
 /**
  * Standard input of build-image.sh: the password line, `KEY=<base64>` per image environment variable, then with
- * a site, `HIVE_INVENTORY` and the stage's Ansible inventory for the roles (inventoryLines).
+ * a site, `HIVE_INVENTORY` and the stage's Ansible inventory for the roles with the site's SSH key (inventoryLines).
  */
-export function buildStdin(service: Service, registryPassword: pulumi.Input<string>, secrets: SecretValues, site?: Site): pulumi.Output<string> {
+export function buildStdin(
+  service: Service,
+  registryPassword: pulumi.Input<string>,
+  secrets: SecretValues,
+  roles?: { readonly site: Site; readonly sshKey: pulumi.Input<string> },
+): pulumi.Output<string> {
   const env = service.image.build?.env ?? {};
   const lines = Object.entries(env).map(([k, v]) =>
     pulumi.output(toInput(v, secrets)).apply((value) => `${k}=${Buffer.from(value, "utf8").toString("base64")}`),
   );
-  const inventory = site !== undefined ? [pulumi.output("HIVE_INVENTORY"), inventoryLines(site, secrets).apply((t) => t.replace(/\n$/, ""))] : [];
+  const inventory = roles !== undefined ? [pulumi.output("HIVE_INVENTORY"), inventoryLines(roles.site, secrets, roles.sshKey).apply((t) => t.replace(/\n$/, ""))] : [];
   return pulumi.secret(pulumi.all([registryPassword, ...lines, ...inventory]).apply((xs) => xs.join("\n") + "\n"));
 }
 
@@ -228,7 +233,7 @@ export class ImageBuild extends pulumi.ComponentResource {
         ),
       );
     }
-    const script = readScript("images", "build-image.sh");
+    const script = readRolesScript("images", "build-image.sh");
     const env = buildEnv(args.service, args.plan, args.settings);
     let create = remoteScript(script, env);
     // Another input changed (the registry password, say): build nothing, print the reference again.
@@ -244,7 +249,7 @@ export class ImageBuild extends pulumi.ComponentResource {
         connection: args.connection,
         create,
         update,
-        stdin: buildStdin(args.service, args.registryPassword, args.secrets, args.settings.site),
+        stdin: buildStdin(args.service, args.registryPassword, args.secrets, { site: args.settings.site, sshKey: pulumi.output(args.connection).apply((c) => c.privateKey) }),
         triggers: [args.plan.tag],
       },
       { parent: this, dependsOn: deps },

@@ -14,6 +14,11 @@ export function readScript(module: string, file: string): string {
   return readFileSync(join(__dirname, "..", module, "scripts", file), "utf8");
 }
 
+/** A script that applies roles with Ansible: the shared helpers (services/scripts/ansible-roles.sh) in front of it. */
+export function readRolesScript(module: string, file: string): string {
+  return `${readScript("services", "ansible-roles.sh")}\n${readScript(module, file)}`;
+}
+
 const EOF_MARK = "HIVE_SCRIPT_EOF";
 
 /**

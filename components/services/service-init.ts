@@ -4,7 +4,7 @@ import * as command from "@pulumi/command";
 import type { Service, Site } from "../../src/inventory/model";
 import { remoteRolePath } from "../images/image-build";
 import type { RoleDir } from "../images/image-hash";
-import { failingCommand, readScript, remoteScript, type HostConnection } from "./remote-script";
+import { failingCommand, readRolesScript, readScript, remoteScript, type HostConnection } from "./remote-script";
 import { inventoryLines, type SecretValues } from "./values";
 
 /** Environment of init-service.sh. Pure. */
@@ -21,9 +21,9 @@ export function initEnv(service: Service, site: Site, roles: readonly RoleDir[],
   };
 }
 
-/** Standard input of init-service.sh: the stage's Ansible inventory and extra variables (inventoryLines). */
-export function initStdin(site: Site, secrets: SecretValues): pulumi.Output<string> {
-  return inventoryLines(site, secrets);
+/** Standard input of init-service.sh: the stage's Ansible inventory, extra variables and SSH key (inventoryLines). */
+export function initStdin(site: Site, secrets: SecretValues, sshKey: pulumi.Input<string>): pulumi.Output<string> {
+  return inventoryLines(site, secrets, sshKey);
 }
 
 export interface ServiceInitArgs {
@@ -51,7 +51,7 @@ export interface ServiceInitArgs {
 export class ServiceInit extends pulumi.ComponentResource {
   constructor(name: string, args: ServiceInitArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hive:services:ServiceInit", name, {}, opts);
-    let create = remoteScript(readScript("services", "init-service.sh"), initEnv(args.service, args.site, args.roles, args.ansibleVenv, args.library));
+    let create = remoteScript(readRolesScript("services", "init-service.sh"), initEnv(args.service, args.site, args.roles, args.ansibleVenv, args.library));
     if (args.missingRoles) {
       const message = `initialize_roles of service ${args.service.name}: ${args.missingRoles}`;
       pulumi.log.warn(`${message}; its initialisation fails until they exist`, this);
@@ -63,7 +63,7 @@ export class ServiceInit extends pulumi.ComponentResource {
         connection: args.connection,
         create,
         update: "true",
-        stdin: initStdin(args.site, args.secrets),
+        stdin: initStdin(args.site, args.secrets, pulumi.output(args.connection).apply((c) => c.privateKey)),
         triggers: [args.image, ...args.roles.map((r) => `${r.name}:${r.hash}`)],
       },
       { parent: this, dependsOn: args.dependsOn },

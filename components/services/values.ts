@@ -34,21 +34,70 @@ export function toInput(v: Value, secrets: SecretValues): pulumi.Input<string> {
   return pulumi.secret(pulumi.all(parts).apply((xs) => xs.join("")));
 }
 
+/** Where the role runs keeps the site's SSH key (written by ansible-roles.sh beside the playbook). */
+const ROLE_SSH_KEY = "{{ playbook_dir }}/ssh_key";
+
 /**
- * The stage's Ansible inventory and extra variables as two JSON lines, the site's secrets inside: the tail of the
- * stdin of the scripts that run roles (build-image.sh, init-service.sh). A secret Output.
+ * How Ansible reaches each server from the repository server, where the roles run: the repository server itself
+ * locally, every other server by ssh to its private address as the admin user with the site's key, as
+ * hive-builder reached them from its controller. Host keys are not pinned: servers are rebuilt by the stage
+ * itself and reached on the site's private network (the docker providers do the same). Pure.
  */
-export function inventoryLines(site: Site, secrets: SecretValues): pulumi.Output<string> {
+export function serverConnectionVars(site: Site): Record<string, Record<string, unknown>> {
+  return Object.fromEntries(
+    site.hosts.map((h) => [
+      h.name,
+      h.name === site.repository
+        ? { ansible_connection: "local" }
+        : {
+            ansible_connection: "ssh",
+            ansible_host: h.privateIp,
+            ansible_user: site.adminUser,
+            ansible_ssh_private_key_file: ROLE_SSH_KEY,
+            ansible_ssh_common_args: "-o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null",
+            ansible_ssh_pipelining: true,
+          },
+    ]),
+  );
+}
+
+type InventoryGroup = { hosts?: Record<string, Record<string, unknown>> };
+
+/**
+ * The stage's Ansible inventory with each server's connection (serverConnectionVars) under its own variables, so
+ * a project's host_vars may still set them. Pure.
+ */
+export function withServerConnections(inventory: Record<string, unknown>, site: Site): Record<string, unknown> {
+  const connections = serverConnectionVars(site);
+  const all = (inventory as { all: { children: Record<string, InventoryGroup> } }).all;
+  const children = Object.fromEntries(
+    Object.entries(all.children).map(([name, group]) => {
+      // The groups that hold the servers' own variables; the others only list them.
+      if ((name !== "hives" && name !== "repository") || group.hosts === undefined) return [name, group];
+      const hosts = Object.fromEntries(Object.entries(group.hosts).map(([h, vars]) => [h, { ...connections[h], ...vars }]));
+      return [name, { ...group, hosts }];
+    }),
+  );
+  return { ...inventory, all: { ...all, children } };
+}
+
+/**
+ * The stage's Ansible inventory (with the servers' connections), the extra variables and the site's SSH key
+ * (base64, for tasks delegated to a server) as three lines, the site's secrets inside: the tail of the stdin of
+ * the scripts that run roles (build-image.sh, init-service.sh, addon-role.sh). A secret Output.
+ */
+export function inventoryLines(site: Site, secrets: SecretValues, sshKey: pulumi.Input<string>): pulumi.Output<string> {
   const names = Object.keys(secrets).sort();
   return pulumi.secret(
-    pulumi.all(names.map((n) => secrets[n])).apply((values) => {
+    pulumi.all([sshKey, ...names.map((n) => secrets[n])]).apply(([key, ...values]) => {
       const byName = Object.fromEntries(names.map((n, i) => [n, values[i]]));
       const { inventory, extraVars } = ansibleInventory(site, (name) => {
         const v = byName[name];
         if (v === undefined) throw new ValueError(`secret "${name}" is not among the site's secrets`);
         return v;
       });
-      return `${JSON.stringify(inventory)}\n${JSON.stringify(extraVars)}\n`;
+      const keyLine = Buffer.from(key, "utf8").toString("base64");
+      return `${JSON.stringify(withServerConnections(inventory, site))}\n${JSON.stringify(extraVars)}\n${keyLine}\n`;
     }),
   );
 }

@@ -29,12 +29,14 @@ const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
 test("with an inventory on stdin the build's roles run on image_<service> of it; the image env is still read", () => {
   const se = newScriptEnv();
   mkdirSync(join(se.root, "hive/roles/python-aptk-aaaa/tasks"), { recursive: true });
-  const stdin = `pw\nMYSQL_USER=${b64("powerdns")}\nHIVE_INVENTORY\n{"all":{"hosts":{"image_pdnsdb":{}}}}\n{"x":1}\n`;
+  const stdin = `pw\nMYSQL_USER=${b64("powerdns")}\nHIVE_INVENTORY\n{"all":{"hosts":{"image_pdnsdb":{}}}}\n{"x":1}\n${b64("KEY\n")}\n`;
   const r = runScript(script, se, env, { stubDirs: [join(__dirname, "stubs")], stdin });
   assert.equal(r.status, 0, r.stderr);
   assert.ok(r.calls.some((c) => c.includes("-e MYSQL_USER=powerdns ")), r.calls.join("\n"));
   const play = r.calls.find((c) => c.startsWith("ansible-playbook"))!;
-  assert.match(play, /^ansible-playbook -i \/.*\/inventory\.json -l image_pdnsdb -e ansible_host=build_image_pdnsdb -c community\.docker\.docker -e @\/.*\/vars\.json -e @\/.*\/extra\.json \/.*\/playbook\.yml$/);
+  assert.match(play, /^ansible-playbook -i \/.*\/inventory\.json -i \/.*\/target\.json -l image_pdnsdb -e @\/.*\/vars\.json -e @\/.*\/extra\.json \/.*\/playbook\.yml$/);
+  // The site's key lies beside the playbook, where the inventory's servers name it.
+  assert.equal(readFileSync(join(se.state, "last-ssh-key"), "utf8"), "KEY\n");
 });
 
 test("buildStdin: password, image environment, then the inventory with the realised secrets", async () => {
@@ -44,7 +46,7 @@ test("buildStdin: password, image environment, then the inventory with the reali
     ansibleVars: { groups: { all: { pw: { kind: "secret", parts: [{ secret: "db_password" }] } } }, hosts: {}, extra: {}, builtins: {} },
   };
   const svc = site.services.find((s) => s.image.build !== null)!;
-  const text = (await resolve(buildStdin(svc, pulumi.secret("regpw"), { db_password: pulumi.secret("s3") }, site))) as unknown as { secret: string } | string;
+  const text = (await resolve(buildStdin(svc, pulumi.secret("regpw"), { db_password: pulumi.secret("s3") }, { site, sshKey: pulumi.secret("PEM\n") }))) as unknown as { secret: string } | string;
   const value = typeof text === "string" ? text : text.secret;
   const lines = value.trimEnd().split("\n");
   assert.equal(lines[0], "regpw");
@@ -53,7 +55,8 @@ test("buildStdin: password, image environment, then the inventory with the reali
   const inventory = JSON.parse(lines[at + 1]) as { all: { vars: { pw: string }; children: { images: { hosts: Record<string, unknown> } } } };
   assert.equal(inventory.all.vars.pw, "s3");
   assert.ok(`image_${svc.name}` in inventory.all.children.images.hosts);
-  assert.equal(lines.length, at + 3);
+  assert.equal(Buffer.from(lines[at + 3], "base64").toString("utf8"), "PEM\n");
+  assert.equal(lines.length, at + 4);
 });
 
 test("the project's lib/ is the roles' module path in builds and initialisations", () => {

@@ -67,7 +67,11 @@ test("first build: fresh container, roles, commit with image settings, push both
   // The reference the service takes: the pushed image by digest, and its platform.
   const digest = /^HIVE_IMAGE_DIGEST=(sha256:[0-9a-f]{64})\nHIVE_IMAGE_PLATFORM=linux\/amd64\n$/m.exec(r.stdout);
   assert.ok(digest, r.stdout);
-  assert.match(r.calls[6], /^ansible-playbook -i build_image_pdnsdb, -c community\.docker\.docker -e @\/.*\/vars\.json \/.*\/playbook\.yml$/);
+  assert.match(r.calls[6], /^ansible-playbook -i \/.*\/target\.json -l image_pdnsdb -e @\/.*\/vars\.json \/.*\/playbook\.yml$/);
+  // The build container is the connection of host image_pdnsdb alone, not an extra variable of every host.
+  assert.deepEqual(JSON.parse(readFileSync(join(se.state, "last-target.json"), "utf8")), {
+    all: { hosts: { image_pdnsdb: { ansible_host: "build_image_pdnsdb", ansible_connection: "community.docker.docker" } } },
+  });
   assert.equal(
     readFileSync(join(se.state, "last-playbook.yml"), "utf8"),
     `- hosts: all\n  gather_facts: false\n  roles:\n    - role: "${home}/hive/roles/python-aptk-aaaa"\n    - role: "${absRoles}/powerdns-initdb-bbbb"\n`,

@@ -29,10 +29,19 @@ test("runs the roles in the first running task, on that task's node", () => {
     r.calls[0],
     "docker -H tcp://s-hive0.pdns:2376 --tlsverify service ps --no-trunc --filter desired-state=running --format {{.Name}}.{{.ID}}@{{.Node}} {{.CurrentState}} powerdns",
   );
-  assert.match(
-    r.calls[1],
-    /^ansible-playbook -i powerdns\.1\.abc123, -c community\.docker\.docker -e ansible_docker_extra_args='-H tcp:\/\/s-hive1\.pdns:2376 --tlsverify' -e @\/.*\/vars\.json \/.*\/playbook\.yml$/,
-  );
+  assert.match(r.calls[1], /^ansible-playbook -i \/.*\/target\.json -l powerdns -e @\/.*\/vars\.json \/.*\/playbook\.yml$/);
+  // The task is the connection of host powerdns alone: tasks delegated to a server keep that server's.
+  assert.deepEqual(JSON.parse(readFileSync(join(se.state, "last-target.json"), "utf8")), {
+    all: {
+      hosts: {
+        powerdns: {
+          ansible_host: "powerdns.1.abc123",
+          ansible_connection: "community.docker.docker",
+          ansible_docker_extra_args: "-H tcp://s-hive1.pdns:2376 --tlsverify",
+        },
+      },
+    },
+  });
   assert.equal(r.calls.length, 2);
   const paths = env.HIVE_ROLE_PATHS.split(":");
   assert.equal(
@@ -56,12 +65,12 @@ test("with the stage's inventory on stdin the roles run on the service's host of
   writeFileSync(join(se.state, "service-ps"), "powerdns.1.abc123@s-hive1 Running\n");
   const full: Record<string, string> = { ...initEnv(powerdns, site, roles, join(__dirname, "../images/venv")), HIVE_WAIT_TRIES: "2", HIVE_WAIT_SECONDS: "0" };
   assert.equal(full.HIVE_INVENTORY_STDIN, "1");
-  const stdin = `${JSON.stringify({ all: { hosts: { powerdns: {} } } })}\n${JSON.stringify({ k: "v" })}\n`;
+  const stdin = `${JSON.stringify({ all: { hosts: { powerdns: {} } } })}\n${JSON.stringify({ k: "v" })}\n\n`;
   const r = runScript(script, se, full, { stubDirs: stubs, stdin });
   assert.equal(r.status, 0, r.stderr);
   assert.match(
     r.calls[1],
-    /^ansible-playbook -i \/.*\/inventory\.json -l powerdns -e ansible_host=powerdns\.1\.abc123 -c community\.docker\.docker -e ansible_docker_extra_args='-H tcp:\/\/s-hive1\.pdns:2376 --tlsverify' -e @\/.*\/vars\.json -e @\/.*\/extra\.json \/.*\/playbook\.yml$/,
+    /^ansible-playbook -i \/.*\/inventory\.json -i \/.*\/target\.json -l powerdns -e @\/.*\/vars\.json -e @\/.*\/extra\.json \/.*\/playbook\.yml$/,
   );
   const none = runScript(script, se, full, { stubDirs: stubs, stdin: "" });
   assert.equal(none.status, 2);

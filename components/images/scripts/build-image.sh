@@ -24,10 +24,15 @@
 # an update with nothing to do sees no difference) and so a node that has the image never asks a registry.
 # Standard input: the registry password on the first line, then one KEY=<base64 value> line per image
 # environment variable (so neither the password nor secret environment values appear in any command line);
-# optionally a line HIVE_INVENTORY followed by the stage's Ansible inventory and the extra variables (one JSON
-# line each, secrets inside): the roles then run on host image_<service> of that inventory, as hive-builder
-# ran them, with group_vars, host_vars (host_vars/image_<service>.yml too), groups and hostvars.
+# optionally a line HIVE_INVENTORY followed by the stage's Ansible inventory, the extra variables (one JSON line
+# each, secrets inside) and the site's SSH key (base64): the roles then run on host image_<service> of that
+# inventory, as hive-builder ran them, with group_vars, host_vars (host_vars/image_<service>.yml too), groups and
+# hostvars, and tasks delegated to a server reach it (see ansible-roles.sh).
 set -euo pipefail
+if ! declare -F roles_run >/dev/null; then
+  # shellcheck source-path=SCRIPTDIR source=../../services/scripts/ansible-roles.sh
+  . "$(dirname "${BASH_SOURCE[0]}")/../../services/scripts/ansible-roles.sh"
+fi
 
 : "${HIVE_SERVICE:?}" "${HIVE_IMAGE:?}" "${HIVE_TAG:?}" "${HIVE_REGISTRY:?}"
 ROOT="${ROOT:-}"
@@ -35,14 +40,14 @@ container="build_image_$HIVE_SERVICE"
 ref="$HIVE_IMAGE:$HIVE_TAG"
 log() { echo "build-image[$HIVE_SERVICE]: $*" >&2; }
 
+work="$(roles_work)"
+trap 'rm -rf "$work"' EXIT
 IFS= read -r password || true
 env_args=()
-inv_json="" extra_json=""
 while IFS= read -r line; do
   [ -n "$line" ] || continue
   if [ "$line" = HIVE_INVENTORY ]; then
-    IFS= read -r inv_json || true
-    IFS= read -r extra_json || true
+    roles_read_inventory "$work" || true
     break
   fi
   # Split by hand: `read` with IFS='=' would drop a trailing '=' of the base64 padding.
@@ -80,7 +85,6 @@ for i in "${!roles[@]}"; do
   [ -d "$role/tasks" ] || [ -d "$role/meta" ] || { log "error: role folder $role has no tasks/ or meta/"; exit 1; }
 done
 
-work="$(mktemp -d "${TMPDIR:-/tmp}/hive-build.XXXXXX")"
 cleanup() {
   docker rm -f "$container" >/dev/null 2>&1 || true
   rm -rf "$work"
@@ -107,28 +111,9 @@ else
     docker run -d "${run_args[@]}" --entrypoint /bin/sh "$HIVE_FROM" -c 'trap "exit 0" TERM; while :; do sleep 60 & wait $!; done' >/dev/null
   fi
 
-  {
-    echo "- hosts: all"
-    echo "  gather_facts: false"
-    echo "  roles:"
-    for role in "${roles[@]}"; do
-      echo "    - role: \"$role\""
-    done
-  } >"$work/playbook.yml"
-  printf '%s\n' "${HIVE_EXTRA_VARS:-{\}}" >"$work/vars.json"
-  inventory=(-i "$container,")
-  extra=()
-  if [ -n "$inv_json" ]; then
-    (umask 077 && printf '%s\n' "$inv_json" >"$work/inventory.json" && printf '%s\n' "${extra_json:-{\}}" >"$work/extra.json")
-    inventory=(-i "$work/inventory.json" -l "image_$HIVE_SERVICE" -e "ansible_host=$container")
-    extra=(-e "@$work/extra.json")
-  fi
-  if [ -n "${HIVE_LIBRARY:-}" ]; then
-    case "$HIVE_LIBRARY" in /*) ANSIBLE_LIBRARY="$HIVE_LIBRARY" ;; *) ANSIBLE_LIBRARY="$HOME/$HIVE_LIBRARY" ;; esac
-    export ANSIBLE_LIBRARY
-  fi
-  "$HIVE_ANSIBLE_VENV/bin/ansible-playbook" "${inventory[@]}" -c "${HIVE_ANSIBLE_CONNECTION:-community.docker.docker}" \
-    -e "@$work/vars.json" "${extra[@]}" "$work/playbook.yml"
+  roles_playbook "$work" false "${roles[@]}"
+  roles_target "$work" "image_$HIVE_SERVICE" "ansible_host=$container" "ansible_connection=${HIVE_ANSIBLE_CONNECTION:-community.docker.docker}"
+  roles_run "$work" "image_$HIVE_SERVICE"
 
   changes=()
   if [ "${HIVE_STANDALONE:-0}" != 1 ]; then

@@ -11,11 +11,16 @@
 #   HIVE_ANSIBLE_CONNECTION  docker connection plugin (default community.docker.docker)
 #   HIVE_EXTRA_VARS     JSON object of variables for the roles
 #   HIVE_LIBRARY        the project's lib/ (custom modules; relative to $HOME), put on Ansible's module path
-#   HIVE_INVENTORY_STDIN=1  standard input holds two lines: the stage's Ansible inventory (JSON) and the extra
-#                       variables (JSON); the roles then run on the service's host of that inventory, with its
-#                       groups, group_vars, host_vars and hostvars. Both may hold secrets: kept in private files.
+#   HIVE_INVENTORY_STDIN=1  standard input holds three lines: the stage's Ansible inventory (JSON), the extra
+#                       variables (JSON) and the site's SSH key (base64); the roles then run on the service's host
+#                       of that inventory, with its groups, group_vars, host_vars and hostvars, and tasks delegated
+#                       to a server reach it (see ansible-roles.sh). All may hold secrets: kept in private files.
 #   HIVE_WAIT_TRIES, HIVE_WAIT_SECONDS   how long to wait for a running task (default 30 × 10 s)
 set -euo pipefail
+if ! declare -F roles_run >/dev/null; then
+  # shellcheck source-path=SCRIPTDIR source=ansible-roles.sh
+  . "$(dirname "${BASH_SOURCE[0]}")/ansible-roles.sh"
+fi
 
 : "${HIVE_SERVICE:?}" "${HIVE_DOMAIN:?}" "${HIVE_FIRST_HIVE:?}" "${HIVE_ANSIBLE_VENV:?}"
 log() { echo "init-service[$HIVE_SERVICE]: $*" >&2; }
@@ -37,33 +42,13 @@ container="${task%@*}"
 node="${task#*@}.$HIVE_DOMAIN"
 log "initialising in $container on $node"
 
-work="$(mktemp -d "${TMPDIR:-/tmp}/hive-init.XXXXXX")"
+work="$(roles_work)"
 trap 'rm -rf "$work"' EXIT
-{
-  echo "- hosts: all"
-  echo "  gather_facts: false"
-  echo "  roles:"
-  IFS=':' read -r -a roles <<<"${HIVE_ROLE_PATHS:-}"
-  for role in "${roles[@]}"; do
-    case "$role" in /*) ;; *) role="$HOME/$role" ;; esac
-    echo "    - role: \"$role\""
-  done
-} >"$work/playbook.yml"
-printf '%s\n' "${HIVE_EXTRA_VARS:-{\}}" >"$work/vars.json"
-inventory=(-i "$container,")
-extra=()
+IFS=':' read -r -a roles <<<"${HIVE_ROLE_PATHS:-}"
+roles_playbook "$work" false "${roles[@]}"
 if [ "${HIVE_INVENTORY_STDIN:-0}" = 1 ]; then
-  inv_json="" extra_json=""
-  IFS= read -r inv_json || true
-  IFS= read -r extra_json || true
-  [ -n "$inv_json" ] || { log "no inventory on standard input"; exit 2; }
-  (umask 077 && printf '%s\n' "$inv_json" >"$work/inventory.json" && printf '%s\n' "${extra_json:-{\}}" >"$work/extra.json")
-  inventory=(-i "$work/inventory.json" -l "$HIVE_SERVICE" -e "ansible_host=$container")
-  extra=(-e "@$work/extra.json")
+  roles_read_inventory "$work" || { log "no inventory on standard input"; exit 2; }
 fi
-if [ -n "${HIVE_LIBRARY:-}" ]; then
-  case "$HIVE_LIBRARY" in /*) ANSIBLE_LIBRARY="$HIVE_LIBRARY" ;; *) ANSIBLE_LIBRARY="$HOME/$HIVE_LIBRARY" ;; esac
-  export ANSIBLE_LIBRARY
-fi
-"$HIVE_ANSIBLE_VENV/bin/ansible-playbook" "${inventory[@]}" -c "${HIVE_ANSIBLE_CONNECTION:-community.docker.docker}" \
-  -e "ansible_docker_extra_args='-H tcp://$node:2376 --tlsverify'" -e "@$work/vars.json" "${extra[@]}" "$work/playbook.yml"
+roles_target "$work" "$HIVE_SERVICE" "ansible_host=$container" "ansible_connection=${HIVE_ANSIBLE_CONNECTION:-community.docker.docker}" \
+  "ansible_docker_extra_args=-H tcp://$node:2376 --tlsverify"
+roles_run "$work" "$HIVE_SERVICE"
