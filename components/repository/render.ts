@@ -1,7 +1,6 @@
 // Rendered files of the repository server: pure functions from the site model to text.
 import type { Site } from "../../src/inventory/model";
 import { DEFAULT_ZABBIX_SUBNET, certPath, keyPath, repositoryHost, stringVar, syslogPort } from "../host/render";
-import { rainerString } from "../shell";
 
 export const ZABBIX_SERVER_IMAGE = "zabbix/zabbix-server-mysql:alpine-7.0-latest";
 export const ZABBIX_WEB_IMAGE = "zabbix/zabbix-web-nginx-mysql:alpine-7.0-latest";
@@ -133,19 +132,19 @@ export function renderZabbixCompose(site: Site): string {
   ].join("\n");
 }
 
-function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
 /**
  * `/etc/rsyslog.d/hive-services.conf`: syslog from the services on the syslog port (UDP and TCP) into
- * `/var/log/services/<tag>.log` (facility local0), `<host>.<tag>.log` (local1), `<host>.log` for senders
- * that are not servers of the stage (standalone containers), then the per-service rules.
+ * `/var/log/services/<tag>.log` (facility local0), `<host>.<tag>.log` (local1), `<host>.log` for messages
+ * that name their own host (standalone containers forwarding their syslog), then the per-service rules.
+ *
+ * Docker's syslog driver writes no host name into a message, so rsyslog fills `$hostname` with the
+ * sender's resolved name, the same value as `$fromhost`. hive-builder instead matched that name against the
+ * servers' FQDNs, which files the repository server's own services under another name whenever its
+ * /etc/hosts lists its address first under a name of its own (as cloud images and container hosts do).
+ * Which senders may reach the port at all is the firewall's business (servers and the gwbridge slice).
  */
 export function renderRsyslogConf(site: Site): string {
   const port = syslogPort(site);
-  const servers = site.hosts.map((h) => escapeRegex(h.name)).join("|");
-  const pattern = rainerString(`^(localhost|${servers})$`);
   return [
     'module(load="imudp")',
     'module(load="imtcp")',
@@ -155,7 +154,7 @@ export function renderRsyslogConf(site: Site): string {
     'template(name="hive-inner-file" type="string" string="/var/log/services/%HOSTNAME%.%APP-NAME%.log")',
     'template(name="hive-host-file" type="string" string="/var/log/services/%HOSTNAME%.log")',
     'ruleset(name="hive-services") {',
-    `  if not re_match($hostname, ${pattern}) then {`,
+    "  if $hostname != $fromhost then {",
     '    action(type="omfile" dynaFile="hive-host-file" fileCreateMode="0640")',
     '  } else if $syslogfacility-text == "local0" then {',
     '    action(type="omfile" dynaFile="hive-service-file" fileCreateMode="0640")',

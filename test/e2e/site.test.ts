@@ -263,6 +263,25 @@ test("the whole site on the real engine", { skip: missing ?? false, timeout: 5_4
       log = ssh(REPOSITORY, "sudo cat /var/log/services/hello.log").out;
     }
     assert.ok(log.includes(marker), `no line with ${marker} in /var/log/services/hello.log:\n${log.slice(-2000)}`);
+    // The same from every server, the repository's own dockerd included (whatever name its own address
+    // resolves to there): a container with the site's log settings, under its own tag, on each server.
+    const logDriver = ssh(SERVERS[0], "sudo docker service inspect web --format '{{json .Spec.TaskTemplate.LogDriver.Options}}'");
+    assert.equal(logDriver.status, 0, logDriver.out);
+    const options = Object.entries(JSON.parse(logDriver.out) as Record<string, string>)
+      .filter(([name]) => name !== "tag")
+      .map(([name, value]) => `--log-opt ${name}=${value}`)
+      .join(" ");
+    const probe = `e2e-probe-${randomBytes(4).toString("hex")}`;
+    for (const ip of SERVERS) {
+      const run = ssh(ip, `sudo docker run --rm --log-driver syslog ${options} --log-opt tag=${probe} hive-e2e/busybox:latest echo line from ${ip}`);
+      assert.equal(run.status, 0, run.out);
+    }
+    let probes = "";
+    for (let i = 0; i < 30 && !SERVERS.every((ip) => probes.includes(`line from ${ip}`)); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      probes = ssh(REPOSITORY, `sudo cat /var/log/services/${probe}.log`).out;
+    }
+    for (const ip of SERVERS) assert.ok(probes.includes(`line from ${ip}`), `no line from ${ip} in /var/log/services/${probe}.log:\n${probes}`);
   });
 
   await step("the nightly backup saves a service volume, the registry and Zabbix; hive-backup.sh -r restores a changed file", () => {
