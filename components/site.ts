@@ -93,6 +93,7 @@ export class Site extends pulumi.ComponentResource {
         ca: { certPem: this.pki.caCertPem, keyPem: this.pki.caPrivateKeyPem },
         registryPassword,
         addonScript: options.addonScript ?? null,
+        secrets: secretValues,
       },
       child,
     );
@@ -108,7 +109,7 @@ export class Site extends pulumi.ComponentResource {
         previousImages: options.previousImages,
         ansibleVenv: this.hosts.repository.ansibleVenv,
         noFormat: options.noFormat,
-        dependsOn: [...Object.values(this.hosts.hostSetups), this.hosts.swarm, this.hosts.repository, this.hosts.repository.ansible],
+        dependsOn: [...Object.values(this.hosts.hostSetups), this.hosts.swarm, this.hosts.repository, this.hosts.repository.ansible, ...this.hosts.addonRoles],
       },
       child,
     );

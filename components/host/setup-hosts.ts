@@ -1,4 +1,5 @@
 // setup-hosts for a whole site: a HostSetup per server, the swarm of the hives and the repository server.
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { Site } from "../../src/inventory/model";
@@ -6,6 +7,8 @@ import type { HostConnection } from "./command";
 import { HostSetup, type SiteCa } from "./host-setup";
 import { SwarmCluster } from "../swarm/swarm-cluster";
 import { RepositoryServer } from "../repository/repository-server";
+import type { SecretValues } from "../services/values";
+import { addonRoles, type AddonRole } from "./addon-role";
 
 export interface SetupHostsArgs {
   readonly site: Site;
@@ -18,12 +21,18 @@ export interface SetupHostsArgs {
   readonly zabbixDbPassword?: pulumi.Input<string>;
   /** Text of the project's roles/addon/setup.sh, when present. */
   readonly addonScript?: string | null;
+  /** The project's roles/ folder, where an Ansible role `addon` is applied to every server; default `<inventory>/../roles`. */
+  readonly projectRolesDir?: string;
+  /** The site's realised secrets, for the inventory the addon role sees. */
+  readonly secrets?: SecretValues;
 }
 
 export interface SetupHostsResult {
   readonly hostSetups: Readonly<Record<string, HostSetup>>;
   readonly swarm: SwarmCluster;
   readonly repository: RepositoryServer;
+  /** The project's addon role on each server (none without one). */
+  readonly addonRoles: readonly AddonRole[];
 }
 
 /** Creates every setup-hosts resource of a site; all servers are set up in parallel. */
@@ -67,5 +76,18 @@ export function setupHosts(name: string, args: SetupHostsArgs, opts?: pulumi.Com
     },
     opts,
   );
-  return { hostSetups, swarm, repository };
+  const addons = addonRoles(
+    name,
+    {
+      site,
+      projectRolesDir: args.projectRolesDir ?? join(site.inventoryDir, "..", "roles"),
+      ansibleVenv: repository.ansibleVenv,
+      repository: connection(repo.name),
+      secrets: args.secrets ?? {},
+      repositoryReady: [repository.ansible],
+      hostReady,
+    },
+    opts,
+  );
+  return { hostSetups, swarm, repository, addonRoles: addons };
 }

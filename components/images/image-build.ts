@@ -142,38 +142,48 @@ export function folderContents(dir: string): pulumi.asset.FileArchive {
   return new pulumi.asset.FileArchive(dir.endsWith("/") ? dir : `${dir}/`);
 }
 
-/** Uploads each distinct role folder once to `~/hive/roles/<name>-<hash>` on the repository server. */
-export class RoleUploads extends pulumi.ComponentResource {
+/** The upload resources of some role folders and of the project's lib/. */
+export interface RoleFolderUploads {
   /** Upload resource by remote path. */
-  public readonly uploads: { readonly [remotePath: string]: pulumi.Resource };
+  readonly uploads: { readonly [remotePath: string]: pulumi.Resource };
   /** The upload of the project's lib/, if any. */
-  public readonly library: pulumi.Resource | null = null;
+  readonly library: pulumi.Resource | null;
+}
+
+/**
+ * Uploads each distinct role folder once to `~/hive/roles/<name>-<hash>` (and lib/ to `~/hive/lib-<hash>`) on the
+ * repository server, as children of `parent` named from `name`.
+ */
+export function uploadRoleFolders(name: string, args: RoleUploadsArgs, parent: pulumi.Resource): RoleFolderUploads {
+  const dir = new command.remote.Command(`${name}-dir`, { connection: args.connection, create: "mkdir -p hive/roles hive/build" }, { parent, dependsOn: args.dependsOn });
+  const uploads: { [path: string]: pulumi.Resource } = {};
+  for (const role of args.roles) {
+    const path = remoteRolePath(role);
+    if (uploads[path]) continue;
+    uploads[path] = new command.remote.CopyToRemote(
+      `${name}-${role.name}`,
+      { connection: args.connection, source: folderContents(role.dir), remotePath: path, triggers: [role.hash] },
+      { parent, dependsOn: [dir] },
+    );
+  }
+  const library = args.library
+    ? new command.remote.CopyToRemote(
+        `${name}-lib`,
+        { connection: args.connection, source: folderContents(args.library.dir), remotePath: remoteLibraryPath(args.library), triggers: [args.library.hash] },
+        { parent, dependsOn: [dir] },
+      )
+    : null;
+  return { uploads, library };
+}
+
+/** The role folders of the image builds and initialisations (uploadRoleFolders). */
+export class RoleUploads extends pulumi.ComponentResource implements RoleFolderUploads {
+  public readonly uploads: { readonly [remotePath: string]: pulumi.Resource };
+  public readonly library: pulumi.Resource | null;
 
   constructor(name: string, args: RoleUploadsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hive:images:RoleUploads", name, {}, opts);
-    const dir = new command.remote.Command(
-      `${name}-dir`,
-      { connection: args.connection, create: "mkdir -p hive/roles hive/build" },
-      { parent: this, dependsOn: args.dependsOn },
-    );
-    const uploads: { [path: string]: pulumi.Resource } = {};
-    for (const role of args.roles) {
-      const path = remoteRolePath(role);
-      if (uploads[path]) continue;
-      uploads[path] = new command.remote.CopyToRemote(
-        `${name}-${role.name}`,
-        { connection: args.connection, source: folderContents(role.dir), remotePath: path, triggers: [role.hash] },
-        { parent: this, dependsOn: [dir] },
-      );
-    }
-    this.uploads = uploads;
-    if (args.library) {
-      this.library = new command.remote.CopyToRemote(
-        `${name}-lib`,
-        { connection: args.connection, source: folderContents(args.library.dir), remotePath: remoteLibraryPath(args.library), triggers: [args.library.hash] },
-        { parent: this, dependsOn: [dir] },
-      );
-    }
+    ({ uploads: this.uploads, library: this.library } = uploadRoleFolders(name, args, this));
     this.registerOutputs({});
   }
 }

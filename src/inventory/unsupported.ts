@@ -1,8 +1,7 @@
 // What of a hive-builder project hive does not support yet, each with its file and line: Jinja filters, tests
 // and lookups in the inventory that hive cannot evaluate, Ansible magic variables it does not define, and
-// project files hive-builder used that hive does not (addon Ansible roles, plugins, a
-// playbook overriding initialize-services). Everything hive supports is left out, so the list is what
-// needs editing.
+// project files hive-builder used that hive does not (plugins, a playbook overriding initialize-services).
+// Everything hive supports is left out, so the list is what needs editing.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { Problem } from "./errors";
@@ -89,10 +88,6 @@ export function findUnsupported(projectDir: string, inventoryDir: string): Probl
   for (const file of walkYaml(inventoryDir)) problems.push(...scanText(file, readFileSync(file, "utf8")));
   if (projectDir !== inventoryDir) {
     const first = (path: string, message: string) => problems.push({ file: path, line: 1, column: 1, message });
-    const addonTasks = join(projectDir, "roles", "addon", "tasks");
-    for (const f of filesUnder(addonTasks)) {
-      first(f, "the addon role's Ansible tasks are not run; hive runs roles/addon/setup.sh on every server (a shell script)");
-    }
     for (const f of filesUnder(join(projectDir, "plugins"))) first(f, "Ansible plugins (inventory, filter) are not loaded");
     const legacy = join(projectDir, "initialize-services.yml");
     if (existsSync(legacy)) first(legacy, "a playbook overriding initialize-services is not run; hive applies each service's initialize_roles");

@@ -1,68 +1,45 @@
 // Roles that delegate tasks to a server of the stage, as hive-builder's pdns roles do, run through the real
 // ansible-playbook (ansible-core from PyPI) by the real init-service.sh with the inventory hive sends it. The
-// servers are stood in for by an ssh client stub (test/services/ssh-stub) that accepts only the stage's private
+// servers are stood in for by an ssh client stub (test/services/server-stubs) that accepts only the stage's private
 // addresses, the admin user and the site's key, and tells the task which server it reached; the service's task
 // container is stood in for by a local connection, and the repository server (where roles run) is local anyway.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
-import { dirname, join } from "node:path";
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { initEnv } from "../../components/services/service-init";
-import { inventoryLines } from "../../components/services/values";
 import { stagingSite } from "../helpers/services-site-fixture";
 import type { Site } from "../../src/inventory/model";
 import { newScriptEnv, runScript } from "../volumes/run-script";
-import { resolve } from "./resolve-outputs";
+import { ANSIBLE_VENV, NO_ANSIBLE, PLAYBOOK, rolesStdin, standInServers, STUB_DIR } from "./stand-in-servers";
 
-const PLAYBOOK = process.env.HIVE_ANSIBLE_PLAYBOOK ?? join(homedir(), ".cache/hive-ansible/venv/bin/ansible-playbook");
-const NO_ANSIBLE = `ansible-playbook not found at ${PLAYBOOK}: python3 -m venv ~/.cache/hive-ansible/venv && ~/.cache/hive-ansible/venv/bin/pip install ansible-core (or set HIVE_ANSIBLE_PLAYBOOK)`;
 const script = join(__dirname, "../../components/services/scripts/init-service.sh");
 const fixture = join(__dirname, "fixtures/delegating");
-const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nstand-in\n-----END OPENSSH PRIVATE KEY-----\n";
 
 const base = stagingSite();
 const site: Site = { ...base, ansibleVars: { groups: { services: { domain: "example.com" } }, hosts: {}, extra: {}, builtins: { hive_name: "pdns", hive_stage: "staging" } } };
 const powerdns = site.services.find((s) => s.name === "powerdns")!;
 
-async function stdinOf(s: Site, key: string): Promise<string> {
-  const lines = (await resolve(inventoryLines(s, {}, key))) as { secret: string };
-  return lines.secret;
-}
-
 /** Runs the delegating role as powerdns's initialize_roles; the servers answer at their private addresses. */
 function run(stdin: string) {
   const se = newScriptEnv();
   writeFileSync(join(se.state, "service-ps"), "powerdns.1.abc123@s-hive1 Running\n");
-  const hosts = join(se.state, "ssh-hosts");
-  mkdirSync(hosts);
-  for (const h of site.hosts) if (h.name !== site.repository) writeFileSync(join(hosts, h.privateIp), h.name);
-  writeFileSync(join(se.state, "expected-key"), KEY);
+  const servers = standInServers(se, site);
   const env = {
-    ...initEnv(powerdns, site, [], dirname(dirname(PLAYBOOK)), join(fixture, "lib")),
+    ...initEnv(powerdns, site, [], ANSIBLE_VENV, join(fixture, "lib")),
     HIVE_ROLE_PATHS: join(fixture, "roles/delegating"),
     HIVE_ANSIBLE_CONNECTION: "local",
     HIVE_WAIT_TRIES: "1",
     HIVE_WAIT_SECONDS: "0",
-    // The repository server, where the role runs and where it reaches itself locally.
-    HIVE_STUB_SERVER: site.repository,
-    STUB_SSH_HOSTS: hosts,
-    STUB_SSH_USER: site.adminUser,
-    STUB_SSH_KEY: join(se.state, "expected-key"),
-    STUB_SSH_LOG: join(se.state, "ssh.log"),
-    ANSIBLE_NOCOLOR: "1",
-    ANSIBLE_PYTHON_INTERPRETER: "auto_silent",
-    ANSIBLE_LOCALHOST_WARNING: "0",
-    LC_ALL: "C.UTF-8",
+    ...servers.env,
   };
-  const r = runScript(script, se, env, { stubDirs: [join(__dirname, "ssh-stub"), join(__dirname, "../images/stubs")], stdin });
-  const log = existsSync(env.STUB_SSH_LOG) ? readFileSync(env.STUB_SSH_LOG, "utf8") : "";
-  return { ...r, ssh: log };
+  const r = runScript(script, se, env, { stubDirs: [STUB_DIR, join(__dirname, "../images/stubs")], stdin });
+  return { ...r, ssh: servers.readConnections() };
 }
 
 test("tasks delegated to a server reach that server from the repository server, lib/ modules included", async (t) => {
   if (!existsSync(PLAYBOOK)) return t.skip(NO_ANSIBLE);
-  const ok = run(await stdinOf(site, KEY));
+  const ok = run(await rolesStdin(site));
   assert.equal(ok.status, 0, `${ok.stdout}\n${ok.stderr}`);
   assert.match(ok.stdout, /ok=\d+ +changed=0 +unreachable=0 +failed=0/);
   // The hives by ssh at their private addresses as the admin user; the repository server locally.
@@ -73,12 +50,12 @@ test("tasks delegated to a server reach that server from the repository server, 
 test("the delegation fails when it cannot reach the right server", async (t) => {
   if (!existsSync(PLAYBOOK)) return t.skip(NO_ANSIBLE);
   // Without the site's key the servers refuse the connection.
-  const noKey = run(await stdinOf(site, "another key\n"));
+  const noKey = run(await rolesStdin(site, "another key\n"));
   assert.notEqual(noKey.status, 0);
   assert.match(noKey.stdout, /Permission denied \(publickey\)/);
   // A server whose address leads to another server: the task sees where it ran, and the role fails.
   const hosts = site.hosts.map((h) => (h.name === "s-hive2.pdns" ? { ...h, privateIp: site.hosts.find((x) => x.name === "s-hive0.pdns")!.privateIp } : h));
-  const wrong = run(await stdinOf({ ...site, hosts }, KEY));
+  const wrong = run(await rolesStdin({ ...site, hosts }));
   assert.notEqual(wrong.status, 0);
   assert.match(wrong.stdout, /delegated to s-hive2\.pdns, ran on s-hive0\.pdns/);
 });

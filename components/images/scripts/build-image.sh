@@ -111,7 +111,7 @@ else
     docker run -d "${run_args[@]}" --entrypoint /bin/sh "$HIVE_FROM" -c 'trap "exit 0" TERM; while :; do sleep 60 & wait $!; done' >/dev/null
   fi
 
-  roles_playbook "$work" false "${roles[@]}"
+  roles_playbook "$work" - "${roles[@]}"
   roles_target "$work" "image_$HIVE_SERVICE" "ansible_host=$container" "ansible_connection=${HIVE_ANSIBLE_CONNECTION:-community.docker.docker}"
   roles_run "$work" "image_$HIVE_SERVICE"
 

@@ -19,15 +19,16 @@ roles_work() {
   printf '%s\n' "$work"
 }
 
-# roles_playbook WORK BECOME ROLE_PATH...: one play on every host of the limit applying the roles in order
-# (relative role paths are under $HOME); BECOME is true or false.
+# roles_playbook WORK PLAY ROLE_PATH...: one play on every host of the limit applying the roles in order
+# (relative role paths are under $HOME). PLAY lists what the play adds to Ansible's defaults, in words: `become`
+# (as root), `facts` (gather them first); `-` for nothing.
 roles_playbook() {
-  local work="$1" become="$2" role
+  local work="$1" play="$2" role
   shift 2
   {
     echo "- hosts: all"
-    echo "  gather_facts: false"
-    [ "$become" != true ] || echo "  become: true"
+    case " $play " in *" facts "*) ;; *) echo "  gather_facts: false" ;; esac
+    case " $play " in *" become "*) echo "  become: true" ;; esac
     echo "  roles:"
     for role in "$@"; do
       case "$role" in /*) ;; *) role="$HOME/$role" ;; esac

@@ -45,7 +45,7 @@ log "initialising in $container on $node"
 work="$(roles_work)"
 trap 'rm -rf "$work"' EXIT
 IFS=':' read -r -a roles <<<"${HIVE_ROLE_PATHS:-}"
-roles_playbook "$work" false "${roles[@]}"
+roles_playbook "$work" - "${roles[@]}"
 if [ "${HIVE_INVENTORY_STDIN:-0}" = 1 ]; then
   roles_read_inventory "$work" || { log "no inventory on standard input"; exit 2; }
 fi
