@@ -53,7 +53,7 @@ export function imagePlan(service: Service, site: Site, projectRolesDir: string)
   return {
     service: service.name,
     repository: service.image.ref,
-    tag: imageHash(build, roles, dockerfile?.hash ?? null, missing),
+    tag: imageHash(build, { roles, contextHash: dockerfile?.hash ?? null, missing, vars: site.ansibleVars?.hosts[`image_${service.name}`] ?? {} }),
     roles,
     missingRoles: missing.length > 0 ? missingRolesMessage(missing, projectRolesDir) : null,
     dockerfile,

@@ -72,14 +72,29 @@ export function resolveRoles(roles: readonly string[], projectRolesDir: string, 
 function canonical(v: Value): unknown {
   // Secrets are hashed by their structure (which secret, where), not by value: the hash is a public image tag.
   if (isSecretString(v)) return { secret: v.parts.map((p) => (typeof p === "string" ? p : `{${p.secret}}`)) };
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, canonical(x as Value)]));
   return v;
 }
 
+/** What an image's content hash covers besides its build object. */
+export interface ImageInputs {
+  readonly roles: readonly RoleDir[];
+  /** Hash of a Dockerfile build's context. */
+  readonly contextHash?: string | null;
+  /** Roles found nowhere (the build fails until they exist). */
+  readonly missing?: readonly string[];
+  /** The image's own variables, `host_vars/image_<service>.yml` as written. */
+  readonly vars?: Readonly<Record<string, unknown>>;
+}
+
 /**
- * The image's content hash (16 hex digits): the build object, the content of every used role and, for a
- * Dockerfile build, the content of the build context. Roles the image does not use do not count.
+ * The image's content hash (16 hex digits): the build object, the content of every used role, the image's own
+ * variables and, for a Dockerfile build, the content of the build context. Roles the image does not use do not
+ * count, nor do variables of the whole inventory (group_vars).
  */
-export function imageHash(build: ImageBuild, roles: readonly RoleDir[], contextHash: string | null = null, missing: readonly string[] = []): string {
+export function imageHash(build: ImageBuild, inputs: ImageInputs): string {
+  const { roles, contextHash = null, missing = [], vars = {} } = inputs;
   const doc = {
     // Bumped when the same inputs start to make a different image: 2 = the role folders reach the build
     // as themselves (before, each upload nested the folder one level down, so Ansible found a role without
@@ -100,6 +115,8 @@ export function imageHash(build: ImageBuild, roles: readonly RoleDir[], contextH
     roles: roles.map((r) => [r.name, r.hash]),
     // Roles not found: the build fails until they exist, and a new tag when they do.
     ...(missing.length > 0 ? { missing } : {}),
+    // The roles read the image's own variables: changing them rebuilds it, as a changed role does.
+    ...(Object.keys(vars).length > 0 ? { vars: canonical(vars as Value) } : {}),
   };
   return sha256(JSON.stringify(doc)).slice(0, 16);
 }

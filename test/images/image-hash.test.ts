@@ -8,6 +8,7 @@ import { imagePlan, buildEnv, folderContents, parseImageReference } from "../../
 import { findRoles, imageHash, missingRolesMessage, resolveRoles, BUILTIN_ROLES_DIR } from "../../components/images/image-hash";
 import { failingCommand } from "../../components/services/remote-script";
 import { stagingSite } from "../helpers/services-site-fixture";
+import type { Site } from "../../src/inventory/model";
 
 function projectRoles(): string {
   const dir = mkdtempSync(join(tmpdir(), "hive-roles-"));
@@ -51,10 +52,10 @@ test("changing the build object changes the tag", () => {
   const dir = projectRoles();
   const roles = resolveRoles(["python-aptk"], dir);
   const build = pdnsdb.image.build!;
-  const base = imageHash(build, roles);
-  assert.notEqual(imageHash({ ...build, from: "mariadb:10.5" }, roles), base);
-  assert.notEqual(imageHash({ ...build, env: { A: "1" } }, roles), base);
-  assert.notEqual(imageHash({ ...build, expose: ["3306"] }, roles), base);
+  const base = imageHash(build, { roles });
+  assert.notEqual(imageHash({ ...build, from: "mariadb:10.5" }, { roles }), base);
+  assert.notEqual(imageHash({ ...build, env: { A: "1" } }, { roles }), base);
+  assert.notEqual(imageHash({ ...build, expose: ["3306"] }, { roles }), base);
 });
 
 test("project roles shadow built-ins; a missing role names both places", () => {
@@ -135,4 +136,23 @@ test("findRoles lists the roles found nowhere instead of failing; their step fai
   const found = imagePlan({ ...pdnsdb, image: { ...pdnsdb.image, build: { ...pdnsdb.image.build!, roles: ["python-aptk", "nope"] } } }, site, dir)!;
   assert.equal(found.missingRoles, null);
   assert.notEqual(found.tag, plan.tag);
+});
+
+test("host_vars/image_<service>.yml is part of that image's tag, as written, secrets by name", () => {
+  const dir = projectRoles();
+  const withVars = (vars: Record<string, unknown> | undefined): Site => ({ ...site, ansibleVars: { groups: {}, hosts: vars ? { image_pdnsdb: vars } : {}, extra: {}, builtins: {} } });
+  const tag = (s: Site, svc = pdnsdb) => imagePlan(svc, s, dir)!.tag;
+  // No variables of its own: the tag of before.
+  assert.equal(tag(withVars(undefined)), tagOf(dir));
+  assert.equal(tag(withVars({})), tagOf(dir));
+  const a = tag(withVars({ flavour: "{{ hive_stage }}-a" }));
+  assert.notEqual(a, tagOf(dir));
+  assert.notEqual(tag(withVars({ flavour: "{{ hive_stage }}-b" })), a);
+  // A secret counts by which one it is, never by its value (the tag is public).
+  const secret = (name: string) => withVars({ pw: { kind: "secret", parts: ["p:", { secret: name }] } });
+  assert.equal(tag(secret("db_password")), tag(secret("db_password")));
+  assert.notEqual(tag(secret("db_password")), tag(secret("other")));
+  // Another image's variables leave this one alone.
+  const pdnsadmin = site.services.find((s) => s.name === "pdnsadmin")!;
+  assert.equal(tag(withVars({ flavour: "x" }), pdnsadmin), tag(withVars(undefined), pdnsadmin));
 });
