@@ -13,6 +13,7 @@ setMocks("staging");
 import { threeHivesAndRepoSite } from "../helpers/host-site-fixture";
 import { setupHosts } from "../../components/host/setup-hosts";
 import { projectAddonRole } from "../../components/host/addon-role";
+import { phaseOf } from "../../src/cli/phases";
 import type { Site } from "../../src/inventory/model";
 
 const SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nSSH-KEY-MATERIAL\n-----END OPENSSH PRIVATE KEY-----";
@@ -92,4 +93,9 @@ test("projectAddonRole: a role only with tasks/ or meta/; setup.sh alone is the 
   assert.equal(projectAddonRole(only), null);
   assert.equal(projectAddonRole(join(only, "missing")), null);
   assert.equal(projectAddonRole(join(dir, "roles"))?.dir, join(dir, "roles", "addon"));
+});
+
+test("phases: an AddonRole is a unit of setup-hosts, its files support every phase", () => {
+  assert.deepEqual(phaseOf(["hive:site:Site", "hive:host:AddonRole", "command:remote:Command"]), { phase: "setup-hosts", depth: 1 });
+  assert.equal(phaseOf(["hive:site:Site", "hive:roles:AddonRoleFiles", "command:remote:CopyToRemote"]), null);
 });
