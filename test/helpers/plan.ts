@@ -1,5 +1,7 @@
 // Runs the program for a fixture site under the plan's mocks and offers lookups for assertions.
 // One plan per test process (the Pulumi runtime is global).
+import { spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { join } from "node:path";
 import type { Site } from "../../src/inventory/model";
 import type { SiteOptions } from "../../components/site";
 import { runPlan, type PlanResult, type PlannedResource } from "../../src/plan/run";
@@ -38,4 +40,11 @@ export async function planSite(site: Site, options: Partial<SiteOptions> = {}): 
     dependencyNames: (r) => r.dependencies.map((u) => nameOf(u) ?? u).sort(),
     inputs: (r) => maskSecrets(r.inputs) as Record<string, unknown>,
   };
+}
+
+/** Runs bin/hive.js as a new user would: no cloud credentials, no Pulumi CLI on PATH, no stack config. */
+export function runHive(args: readonly string[]): SpawnSyncReturns<string> {
+  const root = join(__dirname, "../..");
+  const env = { ...process.env, PATH: "/usr/bin:/bin", AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "", PULUMI_CONFIG: "" };
+  return spawnSync(process.execPath, [join(root, "bin/hive.js"), ...args], { cwd: root, encoding: "utf8", env, maxBuffer: 64 * 1024 * 1024 });
 }

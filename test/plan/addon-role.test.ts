@@ -2,13 +2,12 @@
 // server after the server's setup; the workloads wait for it as hive-builder's later phases waited for setup-hosts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { runHive } from "../helpers/plan";
 
 const root = path.join(__dirname, "../..");
-const env = { ...process.env, PATH: "/usr/bin:/bin", AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "", PULUMI_CONFIG: "" };
 
 interface JsonPlan {
   resources: { type: string; name: string; parent: string | null; dependsOn: string[]; inputs: Record<string, unknown> }[];
@@ -20,12 +19,7 @@ test("staging plan with roles/addon: one AddonRole per server, its files once, t
   mkdirSync(path.join(dir, "roles/addon/tasks"), { recursive: true });
   writeFileSync(path.join(dir, "roles/addon/tasks/main.yml"), "- ansible.builtin.debug:\n    msg: \"{{ domain }}\"\n");
   writeFileSync(path.join(dir, "roles/addon/setup.sh"), "echo hook\n");
-  const res = spawnSync(process.execPath, [path.join(root, "bin/hive.js"), "plan", "-s", "staging", "-i", path.join(dir, "inventory"), "--json"], {
-    cwd: root,
-    encoding: "utf8",
-    env,
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const res = runHive(["plan", "-s", "staging", "-i", path.join(dir, "inventory"), "--json"]);
   assert.equal(res.status, 0, res.stderr);
   const plan = JSON.parse(res.stdout) as JsonPlan;
   const units = plan.resources.filter((r) => r.type === "hive:host:AddonRole").map((r) => r.name);

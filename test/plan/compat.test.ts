@@ -4,14 +4,13 @@
 // with the missing roles' names when an update reaches them, announced by a warning.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import * as path from "node:path";
+import { runHive } from "../helpers/plan";
 
 const root = path.join(__dirname, "../..");
 const COMPAT = process.env.HIVE_COMPAT_INVENTORY ?? path.join(root, "../shared/compat/hive-builder-pdns/inventory");
 const PRESENT = existsSync(path.join(COMPAT, "hive.yml"));
-const env = { ...process.env, PATH: "/usr/bin:/bin", AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "", PULUMI_CONFIG: "" };
 
 interface JsonPlan {
   resources: { type: string; name: string; inputs: Record<string, unknown> }[];
@@ -27,12 +26,7 @@ for (const stage of ["private", "staging", "production"]) {
   test(`hive-builder's pdns inventory plans for ${stage} without its roles`, (t) => {
     if (!PRESENT) return t.skip(`hive-builder's example inventory not found at ${COMPAT} (set HIVE_COMPAT_INVENTORY)`);
     assert.ok(!existsSync(path.join(COMPAT, "..", "roles")), "the inventory is planned without a roles/ folder beside it");
-    const res = spawnSync(process.execPath, [path.join(root, "bin/hive.js"), "plan", "-s", stage, "-i", COMPAT, "--json"], {
-      cwd: root,
-      encoding: "utf8",
-      env,
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    const res = runHive(["plan", "-s", stage, "-i", COMPAT, "--json"]);
     assert.equal(res.status, 0, res.stderr);
     const plan = JSON.parse(res.stdout) as JsonPlan;
     const rolesDir = path.join(COMPAT, "..", "roles");
