@@ -1,6 +1,8 @@
 // Ansible's filters that inventories use, with Ansible's (Python's) semantics rather than JavaScript's: path
 // functions as os.path, regular expressions in Python syntax with re.sub replacements, JSON as json.dumps.
 // Each is tested against the examples of the Ansible documentation (test/inventory/ansible-filters.test.ts).
+import { isDeepStrictEqual } from "node:util";
+import { search as jmespathSearch } from "jmespath";
 import { parse as parseYaml } from "yaml";
 import { ansibleToJson } from "./ansible-json";
 import { toYamlText } from "./ansible-yaml";
@@ -175,4 +177,89 @@ export function toYaml(value: unknown, ...rest: unknown[]): string {
 export function toNiceYaml(value: unknown, ...rest: unknown[]): string {
   const { args, kw } = splitKeywords(rest);
   return toYamlText(value, { flow: false, indent: Number(kw.indent ?? args[0] ?? 4) });
+}
+
+/** `ternary(true_val, false_val, none_val=None)`. */
+export function ternary(value: unknown, ...rest: unknown[]): unknown {
+  const { args, kw } = splitKeywords(rest);
+  const [whenTrue, whenFalse, whenNone] = [kw.true_val ?? args[0], kw.false_val ?? args[1], kw.none_val ?? args[2]];
+  if (value === null && whenNone !== undefined) return whenNone;
+  return truthy(value) ? whenTrue : whenFalse;
+}
+
+/** Python's truth of a value. */
+export function truthy(v: unknown): boolean {
+  if (Array.isArray(v)) return v.length > 0;
+  if (isDict(v)) return Object.keys(v).length > 0;
+  return Boolean(v);
+}
+
+function asList(v: unknown, filter: string): unknown[] {
+  if (Array.isArray(v)) return v;
+  if (typeof v === "string") return [...v];
+  if (isDict(v)) return Object.keys(v);
+  throw new Error(`${filter} expects a list, got ${JSON.stringify(v)}`);
+}
+
+/** Python's == on plain data (1 == 1.0, True == 1 are ignored: inventories compare names and addresses). */
+function same(a: unknown, b: unknown): boolean {
+  return isDeepStrictEqual(a, b);
+}
+
+/** `unique`: the first of equal items, in order. */
+export function unique(value: unknown): unknown[] {
+  const out: unknown[] = [];
+  for (const x of asList(value, "unique")) if (!out.some((y) => same(x, y))) out.push(x);
+  return out;
+}
+
+const has = (list: unknown[], x: unknown): boolean => list.some((y) => same(x, y));
+
+export function union(a: unknown, b: unknown): unknown[] {
+  return unique([...asList(a, "union"), ...asList(b, "union")]);
+}
+
+export function intersect(a: unknown, b: unknown): unknown[] {
+  const other = asList(b, "intersect");
+  return unique(asList(a, "intersect").filter((x) => has(other, x)));
+}
+
+export function difference(a: unknown, b: unknown): unknown[] {
+  const other = asList(b, "difference");
+  return unique(asList(a, "difference").filter((x) => !has(other, x)));
+}
+
+export function symmetricDifference(a: unknown, b: unknown): unknown[] {
+  const both = intersect(a, b);
+  return union(a, b).filter((x) => !has(both, x));
+}
+
+/** `flatten(levels=None, skip_nulls=True)`. */
+export function flatten(value: unknown, ...rest: unknown[]): unknown[] {
+  const { args, kw } = splitKeywords(rest);
+  const levels = kw.levels ?? args[0] ?? null;
+  const skipNulls = (kw.skip_nulls ?? args[1] ?? true) !== false;
+  const walk = (list: unknown[], depth: number): unknown[] =>
+    list.flatMap((x) => {
+      if (skipNulls && (x === null || x === "None")) return [];
+      if (Array.isArray(x) && (levels === null || depth < Number(levels))) return walk(x, depth + 1);
+      return [x];
+    });
+  return walk(asList(value, "flatten"), 0);
+}
+
+/** `key | extract(container, morekeys=None)`: container[key], then each of morekeys in turn. */
+export function extract(key: unknown, container: unknown, morekeys?: unknown): unknown {
+  const keys = [key, ...(morekeys === undefined || morekeys === null ? [] : Array.isArray(morekeys) ? morekeys : [morekeys])];
+  let cur: unknown = container;
+  for (const k of keys) {
+    if (cur === null || typeof cur !== "object") throw new Error(`extract: no item ${JSON.stringify(k)} in ${JSON.stringify(cur)}`);
+    cur = (cur as Record<string, unknown>)[String(k)];
+  }
+  return cur;
+}
+
+/** `json_query(expr)`: a JMESPath query, as Ansible's (community.general) filter. */
+export function jsonQuery(value: unknown, expr: unknown): unknown {
+  return jmespathSearch(value, String(expr)) as unknown;
 }

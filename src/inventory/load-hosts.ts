@@ -1,17 +1,17 @@
 // Stage 4 of loading an inventory: the servers with their variables. The template engine gets hive-builder's
-// built-ins and magic variables; the site's variables (the globals of every template) and each server's
-// variables are evaluated in the precedence the variables stage defines.
+// built-ins and magic variables; hive's own variables (isHiveVariable) are evaluated for the site and for each
+// server in the precedence the variables stage defines, every other one only when a value hive evaluates uses it.
 import { join, resolve } from "node:path";
 import type { DerivedStage } from "./hosts";
 import { adminUserFor } from "./hosts";
 import type { ProblemList } from "./errors";
 import type { Host, SourcePos, Stage, StageSpec, Value } from "./model";
-import type { InventoryVariables } from "./load-variables";
-import { OMIT, Scope, TemplateEngine, TemplateEvalError, toValue, type VarDef } from "./templates";
+import { isHiveVariable, type InventoryVariables } from "./load-variables";
+import { OMIT, Scope, TemplateEngine, TemplateEvalError, toValue, undefinedVariable, type VarDef } from "./templates";
 import { pathString, type Path, type YamlFile } from "./yamlfile";
 
 /** Built-ins that exist only for a server; site-wide variables using them are evaluated per server only. */
-const HOST_ONLY = ["inventory_hostname", "inventory_hostname_short", "hive_private_ip", "hive_netmask", "hive_subnet", "hive_available_zone", "hive_instance_type", "hive_disk_size", "hive_mirrored_disk_size", "hive_memory_size", "hive_cpus", "group_names"];
+const HOST_ONLY = ["inventory_hostname", "inventory_hostname_short", "ansible_hostname", "hive_private_ip", "hive_netmask", "hive_subnet", "hive_available_zone", "hive_instance_type", "hive_disk_size", "hive_mirrored_disk_size", "hive_memory_size", "hive_cpus", "group_names"];
 const HOST_ONLY_USE = new RegExp(`undefined variable "(${HOST_ONLY.join("|")})"`);
 
 export interface HostsStage {
@@ -19,7 +19,7 @@ export interface HostsStage {
   /** Built-ins visible to every template (site-wide). */
   readonly builtins: Readonly<Record<string, unknown>>;
   readonly hosts: readonly Host[];
-  /** The site's own variables, evaluated (those that need a server are left out). */
+  /** hive's own variables of the site, evaluated (those that need a server are left out). */
   readonly siteVars: Readonly<Record<string, Value>>;
   readonly adminUser: string;
   readonly rootPassword: StageSpec["rootPassword"];
@@ -40,6 +40,8 @@ export function hostBuiltins(h: Omit<Host, "vars">): Record<string, unknown> {
   return {
     inventory_hostname: h.name,
     inventory_hostname_short: h.shortName,
+    // The one fact hive knows before the server runs: it sets the host name itself (the base step).
+    ansible_hostname: h.shortName,
     hive_private_ip: h.privateIp,
     hive_netmask: h.prefixLength,
     hive_subnet: h.subnet,
@@ -117,7 +119,7 @@ export function deriveHosts(a: HostsArgs, problems: ProblemList): HostsStage {
       get: () =>
         new Proxy({} as Record<string, unknown>, {
           has: (_t, k) => typeof k === "string" && scopeOf(h).has(k),
-          get: (_t, k) => (typeof k === "string" && scopeOf(h).has(k) ? scopeOf(h).get(k) : undefined),
+          get: (_t, k) => (typeof k !== "string" ? undefined : scopeOf(h).has(k) ? scopeOf(h).get(k) : undefinedVariable(k)),
           ownKeys: () => scopeOf(h).names(),
           getOwnPropertyDescriptor: (_t, k) =>
             typeof k === "string" && scopeOf(h).has(k) ? { enumerable: true, configurable: true, value: scopeOf(h).get(k) } : undefined,
@@ -125,9 +127,11 @@ export function deriveHosts(a: HostsArgs, problems: ProblemList): HostsStage {
     });
   }
   builtins.hostvars = hostvars;
+  // Only hive's own variables are evaluated here; any other is evaluated when a value hive evaluates uses it
+  // (a service, root_password, one of hive's variables), and otherwise left to Ansible as written.
   const evalVars = (scope: Scope, defs: ReadonlyMap<string, VarDef>, site = false): Record<string, Value> => {
     const out: Record<string, Value> = {};
-    for (const k of [...defs.keys()].sort()) {
+    for (const k of [...defs.keys()].filter(isHiveVariable).sort()) {
       try {
         const v = scope.get(k);
         if (v !== OMIT) out[k] = toValue(v);

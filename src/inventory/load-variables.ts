@@ -7,6 +7,22 @@ import { unknownKeyMessage, type ProblemList } from "./errors";
 import { isMapping, varFiles } from "./load-files";
 import type { VarDef } from "./templates";
 import { readYaml } from "./yamlfile";
+import { BUILDER_SET_VARIABLES } from "./builder-vars";
+
+/**
+ * Variables without the `hive_` prefix that hive reads itself: hive-builder's `hive set` names (builder-vars.ts),
+ * which hive also honours as written, the servers' proxy and the index of the first hive.
+ */
+const HIVE_READS = new Set([...BUILDER_SET_VARIABLES, "http_proxy", "first_hive"]);
+
+/**
+ * True for a variable hive reads itself (`hive_…` and HIVE_READS): evaluated for the site and each server when the
+ * inventory is loaded, so a mistake in it is an error at its file and line. Any other variable is Ansible's: it is
+ * evaluated only when a value hive evaluates uses it, and otherwise handed to Ansible as written.
+ */
+export function isHiveVariable(name: string): boolean {
+  return name.startsWith("hive_") || HIVE_READS.has(name);
+}
 
 /** Groups whose group_vars files are read. */
 export const VAR_GROUPS = ["all", "hosts", "servers", "services", "hives", "repository", "first_hive", ...STAGES] as const;

@@ -4,12 +4,15 @@
 // undefined variable is an error, never an empty string: names that are not defined resolve to a marker that
 // throws when it is printed or combined, but that `default(...)` and `is defined` understand.
 // Secrets from `lookup('password', …)` travel through templates as tokens and become SecretString values.
-import { readFileSync } from "node:fs";
-import { basename, isAbsolute, resolve } from "node:path";
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { basename, isAbsolute, join, resolve } from "node:path";
 import nunjucks from "nunjucks";
 import type { SecretSpec, SecretString, SourcePos, Value } from "./model";
 import { didYouMean } from "./errors";
 import * as F from "./ansible-filters";
+import { ipaddr, ipmath, ipwrap, nthhost } from "./ansible-ipaddr";
+import { hashText, passwordHash } from "./ansible-crypt";
 
 /** Ansible's `omit`: a value equal to it removes the key that holds it. */
 export const OMIT = "__omit_place_holder__hive";
@@ -36,10 +39,18 @@ function fail<E extends Error>(err: E): E {
 }
 
 class StrictUndefined {
-  constructor(readonly varName: string) {}
+  constructor(readonly varName: string) {
+    // An attribute of an undefined value is undefined for the same reason (`hostvars[h].ansible_facts.x`).
+    return new Proxy(this, { get: (t, k, r) => (typeof k === "string" && !(k in t) ? r : Reflect.get(t, k, r)) });
+  }
   [Symbol.toPrimitive](): never {
     throw fail(new UndefinedUse(this.varName));
   }
+}
+
+/** The value of a variable that is not defined (an error when used, false for `is defined`). */
+export function undefinedVariable(name: string): unknown {
+  return new StrictUndefined(name);
 }
 
 /** A filter refused its input; reported with the expression it is in. */
@@ -104,6 +115,17 @@ export class Scope {
 
 const DEFAULT_PASSWORD_CHARS = ["ascii_letters", "digits", ".,:-_"];
 
+/** The network filters of ansible.utils. */
+export const IP_FILTERS = new Set(["ipaddr", "ipv4", "ipv6", "ipwrap", "nthhost", "ipmath"]);
+/**
+ * Filters that compute from the text of their input: a secret (known only at deploy time, a placeholder until
+ * then) cannot go through them. The others move values around whole and keep a secret a secret.
+ */
+const READS_CONTENT = new Set([
+  "hash", "md5", "sha1", "checksum", "password_hash", "b64encode", "b64decode", "from_json", "from_yaml", "regex_replace",
+  "regex_search", "json_query", "int", "bool", "dirname", "basename", ...IP_FILTERS,
+]);
+
 export interface EngineOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Relative `lookup('file', …)` paths are resolved from here. */
@@ -121,6 +143,34 @@ const active: TemplateEngine[] = [];
 let sharedEnv: nunjucks.Environment | null = null;
 const compiled = new Map<string, nunjucks.Template>();
 
+/** Ansible's magic variables of a play, which an inventory evaluated before any play cannot have. */
+const PLAY_MAGIC = new Set(["play_hosts", "ansible_play_hosts", "ansible_play_hosts_all", "ansible_play_batch", "ansible_play_name", "role_path", "role_name", "inventory_file", "ansible_check_mode"]);
+
+/**
+ * Why an undefined Ansible variable cannot be had where hive evaluates a value (null for other names). Facts are
+ * gathered from a running server by a play; hive evaluates what it needs itself (servers, services, volumes)
+ * before any server runs, so they are not there. A value only roles use is left to Ansible, which has them.
+ */
+export function factMessage(name: string): string | null {
+  if (PLAY_MAGIC.has(name)) return `"${name}" is a variable of an Ansible play; hive evaluates this value itself, outside any play (roles, which Ansible runs, may use it)`;
+  if (name !== "ansible_facts" && !name.startsWith("ansible_")) return null;
+  const instead = /ipv4|ipv6|address|default_ip/.test(name) ? " (the server's address in the inventory is hive_private_ip)" : /hostname|fqdn|nodename/.test(name) ? " (a server's ansible_hostname is known: hive sets it; its name is inventory_hostname)" : "";
+  return `"${name}" is an Ansible fact, gathered from a running server; hive evaluates this value itself before any server runs, so it has no facts${instead}; roles, which Ansible runs, may use facts`;
+}
+
+/**
+ * JSON text escapes the characters that mark a secret (as json.dumps does any non-ASCII character), which would
+ * turn the secret into plain text: the marks are put back so the secret is substituted into the JSON at deploy.
+ */
+function keepSecretTokens(json: string): string {
+  return json.replace(/\\ue000(hive-secret:[^\\]*?)\\ue001/g, `\uE000$1\uE001`);
+}
+
+/** `query(…)` is `lookup(…)` as a list. */
+function asQuery(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [v];
+}
+
 function isUndef(v: unknown): boolean {
   return v === undefined || v instanceof StrictUndefined;
 }
@@ -136,7 +186,8 @@ function environment(): nunjucks.Environment {
     False: false,
     None: null,
     lookup: (kind: unknown, ...args: unknown[]) => active[active.length - 1].lookup(kind, args),
-    query: (kind: unknown, ...args: unknown[]) => [active[active.length - 1].lookup(kind, args)],
+    query: (kind: unknown, ...args: unknown[]) => asQuery(active[active.length - 1].lookup(kind, args)),
+    q: (kind: unknown, ...args: unknown[]) => asQuery(active[active.length - 1].lookup(kind, args)),
     __hive_capture: (value: unknown) => {
       active[active.length - 1].capture(value);
       return "";
@@ -172,6 +223,11 @@ function environment(): nunjucks.Environment {
     (name: string, fn: (v: unknown, ...a: unknown[]) => unknown) =>
     (v: unknown, ...a: unknown[]) => {
       if (v instanceof StrictUndefined) throw fail(new UndefinedUse(v.varName));
+      const undef = a.find((x): x is StrictUndefined => x instanceof StrictUndefined);
+      if (undef) throw fail(new UndefinedUse(undef.varName));
+      if (READS_CONTENT.has(name) && (hasSecret(v) || a.some(hasSecret))) {
+        throw fail(new FilterFailure(`filter ${name} cannot be applied to a secret: lookup('password', …) is generated when the site is deployed, after hive evaluated this value`));
+      }
       try {
         return fn(v, ...a);
       } catch (err) {
@@ -180,8 +236,8 @@ function environment(): nunjucks.Environment {
       }
     };
   const filters: Record<string, (v: unknown, ...a: unknown[]) => unknown> = {
-    to_json: F.toJson,
-    to_nice_json: F.toNiceJson,
+    to_json: (v) => keepSecretTokens(F.toJson(v)),
+    to_nice_json: (v, ...rest) => keepSecretTokens(F.toNiceJson(v, ...rest)),
     from_json: F.fromJson,
     from_yaml: F.fromYaml,
     to_yaml: F.toYaml,
@@ -197,8 +253,36 @@ function environment(): nunjucks.Environment {
     basename: (v) => F.pyBasename(String(v)),
     b64encode: (v) => Buffer.from(String(v)).toString("base64"),
     b64decode: (v) => Buffer.from(String(v), "base64").toString("utf8"),
+    ternary: F.ternary,
+    unique: F.unique,
+    union: F.union,
+    intersect: F.intersect,
+    difference: F.difference,
+    symmetric_difference: F.symmetricDifference,
+    flatten: F.flatten,
+    extract: F.extract,
+    json_query: F.jsonQuery,
+    hash: hashText,
+    md5: (v) => hashText(v, "md5"),
+    sha1: (v) => hashText(v, "sha1"),
+    checksum: (v) => hashText(v, "sha1"),
+    password_hash: (v, ...rest) => {
+      const { args, kw } = F.splitKeywords(rest);
+      return passwordHash(v, kw.hashtype ?? args[0], kw.salt ?? args[1], kw.rounds ?? args[3]);
+    },
+    ipaddr: (v, q) => ipaddr(v, q),
+    ipv4: (v, q) => ipaddr(v, q, 4),
+    ipv6: (v, q) => ipaddr(v, q, 6),
+    ipwrap: (v, q) => ipwrap(v, q),
+    nthhost: (v, q) => nthhost(v, q),
+    ipmath: (v, n) => ipmath(v, n),
   };
-  for (const [name, fn] of Object.entries(filters)) env.addFilter(name, wrap(name, fn));
+  for (const [name, fn] of Object.entries(filters)) {
+    env.addFilter(name, wrap(name, fn));
+    // Ansible's fully qualified names: its own filters, the network ones of ansible.utils (ansible.netcommon before).
+    const collections = IP_FILTERS.has(name) ? ["ansible.utils", "ansible.netcommon"] : name === "json_query" ? ["community.general"] : ["ansible.builtin"];
+    for (const c of collections) env.addFilter(`${c}.${name}`, wrap(name, fn));
+  }
   // Jinja's map: `map('filter', args…)` or `map(attribute='a.b', default=…)`.
   env.addFilter(
     "map",
@@ -236,8 +320,12 @@ function environment(): nunjucks.Environment {
   return env;
 }
 
+/** The lookups hive evaluates itself. */
+export const SUPPORTED_LOOKUPS = ["password", "env", "file", "template", "vars", "pipe", "first_found"];
+
 export class TemplateEngine {
   readonly secrets = new Map<string, SecretSpec>();
+  private readonly pipeResults = new Map<string, string>();
   private readonly scopes: Scope[] = [];
   private readonly captures: unknown[][] = [];
 
@@ -312,6 +400,8 @@ export class TemplateEngine {
   }
 
   private undefinedError(name: string, source: string, scope: Scope): TemplateEvalError {
+    const fact = factMessage(name);
+    if (fact !== null) return new TemplateEvalError(`cannot evaluate "${source}": ${fact}`);
     const suggestion = didYouMean(name, scope.names());
     const hint = suggestion ? ` (did you mean "${suggestion}"?)` : "; define it in group_vars or stack config hive:vars, or use default(...)";
     return new TemplateEvalError(`cannot evaluate "${source}": undefined variable "${name}"${hint}`);
@@ -339,9 +429,14 @@ export class TemplateEngine {
   }
 
   lookup(kind: unknown, args: unknown[]): unknown {
-    const first = args[0] instanceof StrictUndefined ? args[0] : String(args[0] ?? "");
-    if (first instanceof StrictUndefined) throw fail(new UndefinedUse(first.varName));
-    switch (kind) {
+    const undef = args.find((a): a is StrictUndefined => a instanceof StrictUndefined);
+    if (undef) throw fail(new UndefinedUse(undef.varName));
+    const first = String(args[0] ?? "");
+    switch (typeof kind === "string" ? kind.replace(/^ansible\.builtin\./, "") : kind) {
+      case "pipe":
+        return this.pipe(first);
+      case "first_found":
+        return this.firstFound(args);
       case "password":
         return this.password(first);
       case "env":
@@ -372,8 +467,66 @@ export class TemplateEngine {
         return scope.get(first);
       }
       default:
-        throw fail(new TemplateEvalError(`lookup('${String(kind)}', …) is not supported; supported: password, env, file, template, vars`));
+        throw fail(new TemplateEvalError(`lookup('${String(kind)}', …) is not supported; supported: ${SUPPORTED_LOOKUPS.join(", ")}`));
     }
+  }
+
+  /**
+   * `lookup('pipe', command)`: as Ansible on its controller, the command runs through the shell on this machine,
+   * in the project folder, when the value is evaluated; its output without trailing whitespace is the value. A
+   * command runs once per load, however many values use it.
+   */
+  private pipe(command: string): string {
+    if (hasSecret(command)) throw fail(new TemplateEvalError(`lookup('pipe', …): the command cannot use a secret (it is generated when the site is deployed)`));
+    let out = this.pipeResults.get(command);
+    if (out === undefined) {
+      try {
+        out = execFileSync("/bin/sh", ["-c", command], { cwd: this.opts.baseDir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 120_000 }).replace(/\s+$/, "");
+      } catch (err) {
+        const e = err as { status?: number | null; stderr?: string };
+        const why = e.status !== undefined && e.status !== null ? `exited with ${e.status}` : "could not run";
+        const stderr = (e.stderr ?? "").trim().split("\n").slice(-1)[0] ?? "";
+        throw fail(new TemplateEvalError(`lookup('pipe', '${command}') ${why}${stderr ? `: ${stderr}` : ""}`));
+      }
+      this.pipeResults.set(command, out);
+    }
+    return out;
+  }
+
+  /**
+   * `lookup('first_found', …)`: the path of the first file that exists. Terms are file names or paths, lists of
+   * them, or `{files, paths, skip}`; a relative name is looked for in the project folder's `files/`, then in the
+   * project folder (Ansible's search path for an inventory). Nothing found is an error, or [] with `skip`.
+   */
+  private firstFound(args: unknown[]): unknown {
+    const { args: terms, kw } = F.splitKeywords(args);
+    const split = (v: unknown, seps: RegExp): string[] =>
+      (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]).flatMap((x) => (Array.isArray(x) ? split(x, seps) : String(x).split(seps))).map((x) => x.trim()).filter((x) => x !== "");
+    let skip = kw.skip === true;
+    const candidates: string[] = [];
+    const add = (files: string[], paths: string[]) => {
+      for (const f of files) {
+        if (paths.length === 0) candidates.push(f);
+        else for (const p of paths) candidates.push(join(p, f));
+      }
+    };
+    const walk = (term: unknown): void => {
+      if (Array.isArray(term)) term.forEach(walk);
+      else if (term !== null && typeof term === "object") {
+        const t = term as Record<string, unknown>;
+        if (t.skip === true) skip = true;
+        add(split(t.files, /[,;]/), split(t.paths, /[,:;]/));
+      } else add([String(term)], split(kw.paths, /[,:;]/));
+    };
+    walk(terms);
+    if (kw.files !== undefined) add(split(kw.files, /[,;]/), split(kw.paths, /[,:;]/));
+    for (const c of candidates) {
+      const tries = isAbsolute(c) ? [c] : [resolve(this.opts.baseDir, "files", c), resolve(this.opts.baseDir, c)];
+      const found = tries.find((p) => existsSync(p) && statSync(p).isFile());
+      if (found !== undefined) return found;
+    }
+    if (skip) return [];
+    throw fail(new TemplateEvalError(`lookup('first_found', …): none of ${candidates.map((c) => `"${c}"`).join(", ")} was found (relative names are looked for in files/ and in ${this.opts.baseDir})`));
   }
 
   /** `lookup('password', '<path> length=N chars=a,b')`: a secret named after the path's basename. */

@@ -1,28 +1,36 @@
 // What of a hive-builder project hive does not support yet, each with its file and line: Jinja filters, tests
-// and lookups in the inventory that hive cannot evaluate, Ansible magic variables it does not define, and
+// and lookups in the values hive evaluates that it cannot evaluate, Ansible facts and play variables, and
 // project files hive-builder used that hive does not (plugins, a playbook overriding initialize-services).
 // Everything hive supports is left out, so the list is what needs editing.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join, relative, sep } from "node:path";
 import type { Problem } from "./errors";
-import { separateClosingBraces } from "./templates";
+import { isHiveVariable } from "./load-variables";
+import { factMessage, IP_FILTERS, separateClosingBraces, SUPPORTED_LOOKUPS } from "./templates";
 
-/** Filters hive's template engine has: nunjucks' own and Ansible's that hive adds (templates.ts). */
+/** Ansible's filters hive adds to nunjucks' (templates.ts), by their short names. */
+const ANSIBLE_FILTERS = [
+  "bool", "to_json", "to_nice_json", "from_json", "from_yaml", "regex_replace", "regex_search", "combine", "dict2items",
+  "items2dict", "quote", "dirname", "basename", "b64encode", "b64decode", "mandatory", "map", "to_yaml", "to_nice_yaml",
+  "ternary", "unique", "union", "intersect", "difference", "symmetric_difference", "flatten", "extract", "hash", "md5",
+  "sha1", "checksum", "password_hash", "int", "default",
+];
+/** Filters hive's template engine has: nunjucks' own and Ansible's, with their fully qualified names. */
 export const SUPPORTED_FILTERS = new Set([
   // nunjucks
   "abs", "batch", "capitalize", "center", "default", "dictsort", "dump", "escape", "safe", "first", "forceescape", "groupby",
   "indent", "join", "last", "length", "list", "lower", "nl2br", "random", "reject", "rejectattr", "select", "selectattr",
   "replace", "reverse", "round", "slice", "sum", "sort", "string", "striptags", "title", "trim", "truncate", "upper",
   "urlencode", "urlize", "wordcount", "float", "int", "d", "e",
-  // Ansible's, added by hive
-  "bool", "to_json", "to_nice_json", "from_json", "from_yaml", "regex_replace", "regex_search", "combine", "dict2items",
-  "items2dict", "quote", "dirname", "basename", "b64encode", "b64decode", "mandatory", "map", "to_yaml", "to_nice_yaml",
+  ...ANSIBLE_FILTERS,
+  ...ANSIBLE_FILTERS.map((f) => `ansible.builtin.${f}`),
+  "json_query", "community.general.json_query",
+  ...[...IP_FILTERS].flatMap((f) => [f, `ansible.utils.${f}`, `ansible.netcommon.${f}`]),
 ]);
 export const SUPPORTED_TESTS = new Set(["defined", "undefined", "none", "number", "string", "odd", "even", "divisibleby", "escaped", "equalto", "eq", "sameas", "iterable", "mapping", "callable", "truthy", "falsy", "null", "lower", "upper", "ge", "gt", "le", "lt", "ne", "greaterthan", "lessthan", "match", "search", "regex"]);
-export const SUPPORTED_LOOKUPS = new Set(["password", "env", "file", "template", "vars"]);
-/** Ansible magic variables hive does not define (the ones it defines are listed in docs/inventory.md). */
+/** Ansible's facts and play variables, which hive does not have where it evaluates a value (factMessage). */
 const UNSUPPORTED_MAGIC = /\b(inventory_file|play_hosts|ansible_play_batch|ansible_play_hosts(?:_all)?|ansible_facts|ansible_[a-z0-9_]+|role_path|omit_place_holder)\b/;
-const MAGIC_OK = new Set(["ansible_host"]);
+const MAGIC_OK = new Set(["ansible_host", "ansible_hostname"]);
 
 /** The `{{ … }}` and `{% … %}` parts of a line with their columns. */
 function expressions(line: string): { text: string; column: number }[] {
@@ -38,10 +46,19 @@ function code(expr: string): string {
   return expr.replace(/'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"/g, "''");
 }
 
-function scanText(file: string, text: string): Problem[] {
+/**
+ * The constructs hive cannot evaluate in one file. In group_vars and host_vars only hive's own variables count
+ * (isHiveVariable): any other is Ansible's, evaluated by hive only where a service uses it (a stage that fails to
+ * load then says so), and otherwise by Ansible for the roles, where every filter, lookup and fact works.
+ */
+function scanText(file: string, text: string, varsFile: boolean): Problem[] {
   const problems: Problem[] = [];
+  let key: string | null = null;
   text.split("\n").forEach((line, i) => {
     if (/^\s*#/.test(line)) return;
+    const top = /^(["']?)([^\s#"':][^"':]*)\1\s*:/.exec(line);
+    if (top) key = top[2];
+    if (varsFile && (key === null || !isHiveVariable(key))) return;
     for (const e of expressions(line)) {
       const at = { file, line: i + 1, column: e.column };
       const c = code(e.text);
@@ -52,10 +69,11 @@ function scanText(file: string, text: string): Problem[] {
         if (!SUPPORTED_TESTS.has(m[1])) problems.push({ ...at, message: `test "${m[1]}" is not supported` });
       }
       for (const m of e.text.matchAll(/\b(?:lookup|query|q)\s*\(\s*['"]([\w.]+)['"]/g)) {
-        if (!SUPPORTED_LOOKUPS.has(m[1])) problems.push({ ...at, message: `lookup('${m[1]}') is not supported; supported: ${[...SUPPORTED_LOOKUPS].join(", ")}` });
+        const name = m[1].replace(/^ansible\.builtin\./, "");
+        if (!SUPPORTED_LOOKUPS.includes(name)) problems.push({ ...at, message: `lookup('${m[1]}') is not supported; supported: ${SUPPORTED_LOOKUPS.join(", ")}` });
       }
       const magic = UNSUPPORTED_MAGIC.exec(c);
-      if (magic && !MAGIC_OK.has(magic[1])) problems.push({ ...at, message: `variable "${magic[1]}" is not defined by hive (no facts are gathered; docs/inventory.md lists the magic variables)` });
+      if (magic && !MAGIC_OK.has(magic[1])) problems.push({ ...at, message: `variable "${magic[1]}" is not defined where hive evaluates this value: ${factMessage(magic[1]) ?? "it is not an inventory variable"}` });
     }
   });
   return problems;
@@ -85,7 +103,10 @@ function filesUnder(dir: string): string[] {
  */
 export function findUnsupported(projectDir: string, inventoryDir: string): Problem[] {
   const problems: Problem[] = [];
-  for (const file of walkYaml(inventoryDir)) problems.push(...scanText(file, readFileSync(file, "utf8")));
+  for (const file of walkYaml(inventoryDir)) {
+    const varsFile = /^(group|host)_vars$/.test(relative(inventoryDir, file).split(sep)[0]);
+    problems.push(...scanText(file, readFileSync(file, "utf8"), varsFile));
+  }
   if (projectDir !== inventoryDir) {
     const first = (path: string, message: string) => problems.push({ file: path, line: 1, column: 1, message });
     for (const f of filesUnder(join(projectDir, "plugins"))) first(f, "Ansible plugins (inventory, filter) are not loaded");

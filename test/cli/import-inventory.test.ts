@@ -99,10 +99,12 @@ test("every unsupported construct is listed with file:line:column, supported one
   const all = join(dir, "inventory", "group_vars", "all.yml");
   const extra = [
     "ok_filters: \"{{ domain | regex_replace('a', 'b') | combine({}) if false else domain | default('x') | upper }}\"",
-    "ip_net: \"{{ '10.0.0.0/24' | ipaddr('network') }}\"",
-    "cmd_out: \"{{ lookup('pipe', 'date') }}\"",
+    "hive_x: \"{{ '2024-01-01' | to_datetime }}\"",
+    "hive_cm: \"{{ lookup('url', 'https://example.com') }}\"",
     "# comment: {{ x | nope }}",
-    "os: \"{{ ansible_distribution }}\"",
+    "hive_os: \"{{ ansible_distribution }}\"",
+    // Not hive's own variables: Ansible evaluates them for the roles.
+    "role_os: \"{{ ansible_distribution | to_datetime }}\"",
   ];
   const base = readFileSync(all, "utf8");
   writeFileSync(all, `${base}${extra.join("\n")}\n`);
@@ -115,9 +117,9 @@ test("every unsupported construct is listed with file:line:column, supported one
   const report = checkHiveBuilderProject(dir);
   const listed = report.unsupported.map((p) => `${p.file.slice(dir.length + 1)}:${p.line}:${p.column}: ${p.message.split(" ").slice(0, 2).join(" ")}`);
   assert.deepEqual(listed, [
-    `inventory/group_vars/all.yml:${line(extra[1])}:10: filter "ipaddr"`,
-    `inventory/group_vars/all.yml:${line(extra[2])}:11: lookup('pipe') is`,
-    `inventory/group_vars/all.yml:${line(extra[4])}:6: variable "ansible_distribution"`,
+    `inventory/group_vars/all.yml:${line(extra[1])}:10: filter "to_datetime"`,
+    `inventory/group_vars/all.yml:${line(extra[2])}:11: lookup('url') is`,
+    `inventory/group_vars/all.yml:${line(extra[4])}:11: variable "ansible_distribution"`,
   ]);
   // The stages fail on the same lines; those are listed once, under Not supported.
   const text = formatReport(report, dir);

@@ -312,7 +312,8 @@ test("templates: secrets, env and file lookups, omit, defaults, conditionals, ot
     { name: "app_password", length: 20, chars: ["ascii_letters", "digits", ".,:-_"] },
     { name: "hex", length: 8, chars: ["hexdigits"] },
   ]);
-  assert.deepEqual(s.vars, { base: "demo", flag: "on", long: "demo-staging" });
+  // Not hive's own variables: evaluated where the service uses them, not kept in the model.
+  assert.deepEqual(s.vars, {});
 });
 
 test("command becomes swarm args, entrypoint becomes swarm command", () => {
@@ -351,29 +352,29 @@ test("the site model is immutable", () => {
 test("server variables: group layers, host_vars, per-server built-ins, groups and hostvars", () => {
   const s = loadFiles({
     "hive.yml": HIVE,
-    "group_vars/all.yml": "level: all\n",
-    "group_vars/hives.yml": "level: hives\nrole: hive\n",
-    "group_vars/repository.yml": "role: repo\n",
-    "group_vars/staging.yml": "stage_note: \"{{ hive_stage }} has {{ groups['hives'] | length }} hives, first {{ groups['first_hive'][0] }}\"\n",
-    "host_vars/s-hive1.demo.yml": "level: host\nme: \"{{ inventory_hostname_short }}@{{ hive_private_ip }}, repo at {{ hostvars[hive_repository].hive_private_ip }}\"\n",
+    "group_vars/all.yml": "hive_level: all\n",
+    "group_vars/hives.yml": "hive_level: hives\nhive_role: hive\n",
+    "group_vars/repository.yml": "hive_role: repo\n",
+    "group_vars/staging.yml": "hive_stage_note: \"{{ hive_stage }} has {{ groups['hives'] | length }} hives, first {{ groups['first_hive'][0] }}\"\n",
+    "host_vars/s-hive1.demo.yml": "hive_level: host\nhive_me: \"{{ inventory_hostname_short }}@{{ hive_private_ip }}, repo at {{ hostvars[hive_repository].hive_private_ip }}\"\n",
     "s.yml": web("image: x"),
   });
   assert.deepEqual(
     s.hosts.map((h) => h.vars),
     [
-      { level: "hives", role: "hive", stage_note: "staging has 3 hives, first s-hive0.demo" },
-      { level: "host", me: "s-hive1@10.1.0.5, repo at 10.1.0.7", role: "hive", stage_note: "staging has 3 hives, first s-hive0.demo" },
-      { level: "hives", role: "hive", stage_note: "staging has 3 hives, first s-hive0.demo" },
-      { level: "all", role: "repo", stage_note: "staging has 3 hives, first s-hive0.demo" },
+      { hive_level: "hives", hive_role: "hive", hive_stage_note: "staging has 3 hives, first s-hive0.demo" },
+      { hive_level: "host", hive_me: "s-hive1@10.1.0.5, repo at 10.1.0.7", hive_role: "hive", hive_stage_note: "staging has 3 hives, first s-hive0.demo" },
+      { hive_level: "hives", hive_role: "hive", hive_stage_note: "staging has 3 hives, first s-hive0.demo" },
+      { hive_level: "all", hive_role: "repo", hive_stage_note: "staging has 3 hives, first s-hive0.demo" },
     ],
   );
-  assert.deepEqual(s.vars, { level: "all", stage_note: "staging has 3 hives, first s-hive0.demo" });
+  assert.deepEqual(s.vars, { hive_level: "all", hive_stage_note: "staging has 3 hives, first s-hive0.demo" });
 });
 
 test("a site-wide variable built from a server's own values is evaluated per server only", () => {
-  const s = loadFiles({ "hive.yml": HIVE, "group_vars/hosts.yml": "listen: \"{{ hive_private_ip }}:8080\"\nzone: \"{{ hive_stage }}\"\n", "s.yml": web("image: x") });
-  assert.deepEqual(s.vars, { zone: "staging" });
-  assert.deepEqual(s.hosts.map((h) => h.vars.listen), ["10.1.0.4:8080", "10.1.0.5:8080", "10.1.0.6:8080", "10.1.0.7:8080"]);
+  const s = loadFiles({ "hive.yml": HIVE, "group_vars/hosts.yml": "hive_listen: \"{{ hive_private_ip }}:8080\"\nhive_zone: \"{{ hive_stage }}\"\n", "s.yml": web("image: x") });
+  assert.deepEqual(s.vars, { hive_zone: "staging" });
+  assert.deepEqual(s.hosts.map((h) => h.vars.hive_listen), ["10.1.0.4:8080", "10.1.0.5:8080", "10.1.0.6:8080", "10.1.0.7:8080"]);
 });
 
 test("lookup('file', …) reads a file (trailing whitespace removed); a missing file is an error", () => {

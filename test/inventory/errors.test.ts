@@ -151,8 +151,18 @@ const templateCases: Case[] = [
     files: { "group_vars/services.yml": 'db: "{{ nope }}"\n', "s.yml": web("image: nginx", "environment:", '  A: "{{ db }}"') },
     expected: ['group_vars/services.yml:1:1: in variable "db": cannot evaluate "{{ nope }}": undefined variable "nope"; define it in group_vars or stack config hive:vars, or use default(...)'],
   },
-  { name: "unsupported lookup", files: { "s.yml": web("image: nginx", "environment:", "  A: \"{{ lookup('pipe', 'date') }}\"") }, expected: ["s.yml:6:10: services.web.environment.A: lookup('pipe', …) is not supported; supported: password, env, file, template, vars"] },
-  { name: "error in group_vars", files: { "group_vars/all.yml": 'x: "{{ missing }}"\n' }, expected: ['group_vars/all.yml:1:1: in variable "x": cannot evaluate "{{ missing }}": undefined variable "missing"; define it in group_vars or stack config hive:vars, or use default(...)'] },
+  { name: "unsupported lookup", files: { "s.yml": web("image: nginx", "environment:", "  A: \"{{ lookup('url', 'https://example.com') }}\"") }, expected: ["s.yml:6:10: services.web.environment.A: lookup('url', …) is not supported; supported: password, env, file, template, vars, pipe, first_found"] },
+  { name: "error in group_vars", files: { "group_vars/all.yml": 'hive_timezone: "{{ missing }}"\n' }, expected: ['group_vars/all.yml:1:1: in variable "hive_timezone": cannot evaluate "{{ missing }}": undefined variable "missing"; define it in group_vars or stack config hive:vars, or use default(...)'] },
+  // Variables hive does not read are Ansible's: evaluated only when a value hive evaluates uses them.
+  { name: "an unused variable hive cannot evaluate", files: { "group_vars/all.yml": 'x: "{{ missing }}"\nmy_ip: "{{ ansible_default_ipv4.address }}"\n' }, expected: [] },
+  {
+    name: "a variable hive cannot evaluate, used by a service",
+    files: { "group_vars/all.yml": 'x: "{{ missing }}"\nmy_ip: "{{ ansible_default_ipv4.address }}"\n', "s.yml": web("image: nginx", "environment:", '  A: "{{ x }}"', '  B: "{{ my_ip }}"') },
+    expected: [
+      'group_vars/all.yml:1:1: in variable "x": cannot evaluate "{{ missing }}": undefined variable "missing"; define it in group_vars or stack config hive:vars, or use default(...)',
+      `group_vars/all.yml:2:1: in variable "my_ip": cannot evaluate "{{ ansible_default_ipv4.address }}": "ansible_default_ipv4" is an Ansible fact, gathered from a running server; hive evaluates this value itself before any server runs, so it has no facts (the server's address in the inventory is hive_private_ip); roles, which Ansible runs, may use facts`,
+    ],
+  },
 ];
 
 for (const c of [...hiveCases, ...serviceCases, ...templateCases]) {

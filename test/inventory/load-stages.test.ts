@@ -6,11 +6,16 @@ import { InventoryError, ProblemList } from "../../src/inventory/errors";
 import { readInventoryFiles } from "../../src/inventory/load-files";
 import { readInventoryVariables } from "../../src/inventory/load-variables";
 import { readHiveDefinition } from "../../src/inventory/load-hive";
-import { deriveHosts } from "../../src/inventory/load-hosts";
+import { deriveHosts, type HostsStage } from "../../src/inventory/load-hosts";
 import { deriveServices } from "../../src/inventory/load-services";
 import { buildSite } from "../../src/inventory/load-model";
 import { splitInternalCidr } from "../../src/inventory/cidr";
 import { HIVE, SERVICES, writeInventory } from "./helpers";
+
+/** A server's variables as a template reads them (`hostvars[name]`), each evaluated in its scope when read. */
+function hostvars(hosts: HostsStage, name: string): Record<string, unknown> {
+  return (hosts.builtins.hostvars as Record<string, Record<string, unknown>>)[name];
+}
 
 const GROUP_VARS = {
   "group_vars/all.yml": "who: all\nlevel: all\n",
@@ -68,10 +73,11 @@ test("hosts: each server's variables evaluated with its built-ins; site variable
   const hive = readHiveDefinition(inv, "private", vars, problems);
   const hosts = deriveHosts({ dir, stage: "private", name: hive.name, derived: hive.derived, vars, hiveFile: inv.hiveFile, env: {} }, problems);
   assert.deepEqual(problems.items, []);
-  assert.equal(hosts.hosts[0].vars.me, "p-hive0.demo");
-  assert.equal(hosts.hosts[0].vars.level, "host");
-  assert.equal(hosts.hosts[3].vars.level, "servers");
-  assert.equal(hosts.siteVars.me, undefined);
+  // Evaluated per server when read; the model keeps only hive's own variables.
+  assert.equal(hostvars(hosts, "p-hive0.demo").me, "p-hive0.demo");
+  assert.equal(hostvars(hosts, "p-hive0.demo").level, "host");
+  assert.equal(hostvars(hosts, "p-hive3.demo").level, "servers");
+  assert.deepEqual([hosts.hosts[0].vars, hosts.siteVars], [{}, {}]);
   assert.equal(hosts.repository, "p-hive3.demo");
   assert.equal(hosts.adminUser, "admin");
 });
@@ -96,24 +102,24 @@ test("hosts: hostvars holds every variable of a server, evaluated in that server
     "hive.yml": HIVE,
     ...GROUP_VARS,
     "group_vars/servers.yml": "level: servers\nme: '{{ inventory_hostname }}'\n",
-    "group_vars/all.yml": "who: all\nlevel: all\npeer_ip: \"{{ hostvars[groups['hives'][1]].hive_private_ip }}\"\nfirst_level: \"{{ hostvars['p-hive0.demo'].level }}\"\nfirst_me: \"{{ hostvars['p-hive0.demo'].me }}\"\nn_hosts: \"{{ groups['hosts'] | length }}\"\n",
+    "group_vars/all.yml": "who: all\nlevel: all\nhive_peer_ip: \"{{ hostvars[groups['hives'][1]].hive_private_ip }}\"\nhive_first_level: \"{{ hostvars['p-hive0.demo'].level }}\"\nhive_first_me: \"{{ hostvars['p-hive0.demo'].me }}\"\nhive_n_hosts: \"{{ groups['hosts'] | length }}\"\n",
   };
   const { dir, problems, inv, vars } = stages(files);
   const hive = readHiveDefinition(inv, "private", vars, problems);
   const hosts = deriveHosts({ dir, stage: "private", name: hive.name, derived: hive.derived, vars, hiveFile: inv.hiveFile, env: {} }, problems);
   assert.deepEqual(problems.items, []);
-  assert.equal(hosts.siteVars.peer_ip, "10.0.0.11");
-  assert.equal(hosts.siteVars.first_level, "host");
-  assert.equal(hosts.siteVars.first_me, "p-hive0.demo");
-  assert.equal(hosts.siteVars.n_hosts, 4);
-  assert.equal(hosts.hosts[2].vars.first_level, "host");
+  assert.equal(hosts.siteVars.hive_peer_ip, "10.0.0.11");
+  assert.equal(hosts.siteVars.hive_first_level, "host");
+  assert.equal(hosts.siteVars.hive_first_me, "p-hive0.demo");
+  assert.equal(hosts.siteVars.hive_n_hosts, 4);
+  assert.equal(hosts.hosts[2].vars.hive_first_level, "host");
 });
 
 test("group_names of a server lists its groups as Ansible does, hosts included", () => {
   const { dir, problems, inv, vars } = stages({ "hive.yml": HIVE, "group_vars/servers.yml": "mine: \"{{ group_names | join(',') }}\"\n" });
   const hive = readHiveDefinition(inv, "private", vars, problems);
   const hosts = deriveHosts({ dir, stage: "private", name: hive.name, derived: hive.derived, vars, hiveFile: inv.hiveFile, env: {} }, problems);
-  assert.equal(hosts.hosts[0].vars.mine, "first_hive,hives,hosts,private,servers");
+  assert.equal(hostvars(hosts, "p-hive0.demo").mine, "first_hive,hives,hosts,private,servers");
 });
 
 test("a stage written as .nan is described as written, not as NaN", () => {
