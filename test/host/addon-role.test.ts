@@ -1,8 +1,8 @@
 // The project's Ansible role roles/addon: applied to every server from the repository server, with the stage's
 // inventory (secrets inside, on stdin), its lib/, after the server's own setup and the repository's Ansible.
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -31,6 +31,7 @@ function project(): string {
   return dir;
 }
 const dir = project();
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 const result = setupHosts(
   "site",
@@ -86,8 +87,9 @@ test("setup.sh keeps running as the addon step of each server", async () => {
   for (const h of site.hosts) assert.ok(get(`site-${h.shortName}-addon`, true), `${h.name} has its addon step`);
 });
 
-test("projectAddonRole: a role only with tasks/ or meta/; setup.sh alone is the hook, not a role", () => {
+test("projectAddonRole: a role only with tasks/ or meta/; setup.sh alone is the hook, not a role", (t) => {
   const only = mkdtempSync(join(tmpdir(), "hive-addon-hook-"));
+  t.after(() => rmSync(only, { recursive: true, force: true }));
   mkdirSync(join(only, "addon"));
   writeFileSync(join(only, "addon", "setup.sh"), "echo hook\n");
   assert.equal(projectAddonRole(only), null);

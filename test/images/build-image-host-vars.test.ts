@@ -3,7 +3,7 @@
 // in for by a local connection and docker by its stub.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadSite } from "../../src/inventory";
@@ -25,6 +25,14 @@ function project(): string {
 
 async function build(service: string) {
   const dir = project();
+  try {
+    return await buildIn(dir, service);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function buildIn(dir: string, service: string) {
   const site = loadSite({ inventoryDir: join(dir, "inventory"), stage: "staging", contextDir: join(dir, ".hive/staging") });
   const svc = site.services.find((s) => s.name === service)!;
   const stdin = (await resolve(buildStdin({ ...svc, image: { ...svc.image, build: { ...svc.image.build!, env: {} } } }, "pw", { registry_password: "s3" }, { site, sshKey: SITE_KEY }))) as { secret: string };

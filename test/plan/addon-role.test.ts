@@ -2,7 +2,7 @@
 // server after the server's setup; the workloads wait for it as hive-builder's later phases waited for setup-hosts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { runHive } from "../helpers/plan";
@@ -13,8 +13,9 @@ interface JsonPlan {
   resources: { type: string; name: string; parent: string | null; dependsOn: string[]; inputs: Record<string, unknown> }[];
 }
 
-test("staging plan with roles/addon: one AddonRole per server, its files once, the setup.sh hook too", () => {
+test("staging plan with roles/addon: one AddonRole per server, its files once, the setup.sh hook too", (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), "hive-plan-addon-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   cpSync(path.join(root, "examples/pdns"), dir, { recursive: true });
   mkdirSync(path.join(dir, "roles/addon/tasks"), { recursive: true });
   writeFileSync(path.join(dir, "roles/addon/tasks/main.yml"), "- ansible.builtin.debug:\n    msg: \"{{ domain }}\"\n");
