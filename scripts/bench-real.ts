@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
+import { chooseParallel } from "../src/cli/parallel";
 import { engineMissingReason, loadE2eEnv, projectCopy, pulumiOk, repoRoot } from "../test/e2e/harness";
 
 const runsArg = process.argv.indexOf("--runs");
@@ -72,6 +73,11 @@ function main(): void {
     // The only thing a no-op reads is its own previous outputs (the ledger's stack reference).
     for (const n of noop) if (!/hive: up succeeded: (read 1, )?same \d+$/m.test(n.out)) throw new Error(`an up with nothing to do changed something:\n${n.out.slice(-2000)}`);
     row(`no-op up (median of ${runs})`, median(noop.map((n) => n.seconds)));
+    // The engine's own floor for the same no-op, at the parallelism hive chose for this site.
+    const parallel = chooseParallel(undefined, undefined, { servers: 3, services: 60 });
+    const bareUp = ["up", "-s", "private", "--yes", "--skip-preview", "--non-interactive", "--parallel", String(parallel)];
+    const bareNoop = median(Array.from({ length: runs }, () => timed("pulumi", bareUp, dir, env).seconds));
+    row(`bare pulumi up, no-op (median of ${runs})`, bareNoop);
     writeFileSync(join(dir, "site/inventory/web.yml"), servicesFile(90));
     const add = hive("up", "-s", "private");
     row("30 services added", add.seconds);
@@ -89,6 +95,7 @@ function main(): void {
       JSON.stringify({
         firstUp60: Number(first.seconds.toFixed(1)),
         noop: Number(rows[1][1].toFixed(1)),
+        bareNoop: Number(bareNoop.toFixed(1)),
         add30: Number(add.seconds.toFixed(1)),
         preview: Number(preview.toFixed(1)),
         barePreview: Number(bare.toFixed(1)),

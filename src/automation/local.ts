@@ -1,10 +1,16 @@
-// The real StackRunner: the Pulumi Automation API over the project's own Pulumi.yaml (a local
-// program; the `pulumi` CLI runs it in its own language-host process).
-import { mkdirSync } from "node:fs";
+// The real StackRunner: the `pulumi` CLI over the project's own Pulumi.yaml (the CLI runs the program in its
+// own language-host process), driven the way the Automation API drives it — the same commands and flags,
+// `--non-interactive`, the engine's event log — but with one CLI call per operation. The Automation API's
+// `up` and `refresh` read the outputs (two calls) and the history (one more) after the engine has finished,
+// and select the stack first: over a second of every update with nothing to do. Here the result comes from
+// the engine's own events (its summary, the stack's outputs) and a stack is created only when an operation
+// finds none.
+import { spawn } from "node:child_process";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { LocalWorkspace, type OutputMap, type Stack } from "@pulumi/pulumi/automation";
-import { publicOutputs, stringLeaves } from "./redact";
-import { INVENTORY_ENV, type PublicOutputs, type RunOptions, type RunResult, type StackRunner } from "./types";
+import { SECRET_MASK, stringLeaves } from "./redact";
+import { INVENTORY_ENV, type EngineEventLike, type PublicOutputs, type RunOptions, type RunResult, type StackRunner } from "./types";
 import { resolveBackendUrl } from "./backend";
 
 export interface LocalRunnerOptions {
@@ -36,41 +42,96 @@ export function lineSplitter(emit: (line: string) => void): { push(chunk: string
   };
 }
 
-/**
- * The Automation API subscribes to `abort` only when it starts the CLI, and so misses an abort that
- * came earlier (the update would then run to its end). This view of the signal calls a listener
- * that subscribes after the abort at once.
- */
-export function lateAbortSignal(signal: AbortSignal): AbortSignal {
-  return new Proxy(signal, {
-    get(target, prop) {
-      if (prop === "addEventListener") {
-        return (type: string, listener: EventListenerOrEventListenerObject, options?: AddEventListenerOptions | boolean) => {
-          if (type === "abort" && target.aborted) {
-            const event = new Event("abort");
-            queueMicrotask(() => (typeof listener === "function" ? listener.call(target, event) : listener.handleEvent(event)));
-            return;
-          }
-          target.addEventListener(type, listener, options);
-        };
-      }
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
+/** The key of a secret value in the engine's JSON (its "signature"); the event log masks what it holds. */
+const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
+
+/** Outputs as the engine's events carry them, with every secret value (masked there already) as the mask. */
+export function maskedOutputs(outputs: Record<string, unknown>): PublicOutputs {
+  const mask = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(mask);
+    if (v !== null && typeof v === "object") {
+      if (SECRET_SIGNATURE in v) return SECRET_MASK;
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mask(x)]));
+    }
+    return v;
+  };
+  return Object.fromEntries(Object.keys(outputs).sort().map((k) => [k, mask(outputs[k])]));
 }
 
-interface StackOptions {
-  readonly withPlan?: boolean;
-  readonly create?: boolean;
-  readonly inventory?: string;
+/**
+ * Whether an engine event leaves the runner. Debug diagnostics do not: the Node.js SDK logs every
+ * resource registration's response at that level, secret values in plain text (the private keys of the
+ * site's certificates among them, which no redaction knows), and the CLI never shows them either.
+ */
+export function isReportedEvent(event: EngineEventLike): boolean {
+  const diagnostic = event.diagnosticEvent as { severity?: string } | undefined;
+  return diagnostic?.severity !== "debug";
 }
+
+/** Reads the engine's event log (one JSON event per line) as the CLI appends to it. */
+class EventLogReader {
+  private offset = 0;
+  private pending = "";
+  private readonly buffer = Buffer.alloc(1 << 16);
+
+  constructor(
+    private readonly file: string,
+    private readonly onEvent: (event: EngineEventLike) => void,
+  ) {}
+
+  /** Delivers every whole line written so far. */
+  drain(): void {
+    let fd: number;
+    try {
+      fd = openSync(this.file, "r");
+    } catch {
+      return; // not created yet
+    }
+    try {
+      for (let n = readSync(fd, this.buffer, 0, this.buffer.length, this.offset); n > 0; n = readSync(fd, this.buffer, 0, this.buffer.length, this.offset)) {
+        this.offset += n;
+        this.pending += this.buffer.toString("utf8", 0, n);
+      }
+    } finally {
+      closeSync(fd);
+    }
+    const lines = this.pending.split("\n");
+    this.pending = lines.pop() ?? "";
+    for (const line of lines) if (line.trim() !== "") this.onEvent(JSON.parse(line) as EngineEventLike);
+  }
+}
+
+interface CliCall {
+  readonly args: readonly string[];
+  readonly env?: Record<string, string>;
+  readonly onStdout?: (chunk: string) => void;
+  readonly onStderr?: (chunk: string) => void;
+  readonly signal?: AbortSignal;
+}
+
+interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Kept of the engine's display for an error message: its end holds the errors. */
+const STDOUT_TAIL = 64 * 1024;
+
+/** Raised for a CLI call that exits with an error; the message has the shape of the Automation API's. */
+export class PulumiCliError extends Error {
+  constructor(readonly result: CliResult) {
+    super(`code: ${result.code}\n stdout: ${result.stdout}\n stderr: ${result.stderr}\n`);
+  }
+}
+
+const NO_STACK = /no stack named '[^']*' found/;
 
 export class LocalStackRunner implements StackRunner {
   private readonly workDir: string;
   private readonly envVars: Record<string, string>;
-  /** Stacks already selected, by options: each selection is a CLI call, and an operation reads secrets first. */
-  private readonly stacks = new Map<string, Promise<Stack>>();
+  /** Stack creations under way, by stage: one `stack init` even when several calls find no stack at once. */
+  private readonly creating = new Map<string, Promise<void>>();
 
   constructor(options: LocalRunnerOptions = {}) {
     this.workDir = path.resolve(options.workDir ?? PROJECT_ROOT);
@@ -78,123 +139,193 @@ export class LocalStackRunner implements StackRunner {
     this.envVars = { PULUMI_BACKEND_URL: backend, ...(options.env ?? {}) };
   }
 
+  /** One `pulumi` call in the project folder; rejects with a PulumiCliError when it exits with an error. */
+  private cli(call: CliCall): Promise<CliResult> {
+    const args = [...call.args, "--non-interactive"];
+    const env = { ...process.env, PULUMI_DEBUG_COMMANDS: "true", PULUMI_AUTOMATION_API: "true", ...this.envVars, ...(call.env ?? {}) };
+    return new Promise((resolve, reject) => {
+      const child = spawn("pulumi", args, { cwd: this.workDir, env, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+        stdout = (stdout + chunk).slice(-STDOUT_TAIL);
+        call.onStdout?.(chunk);
+      });
+      child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+        stderr += chunk;
+        call.onStderr?.(chunk);
+      });
+      // An abort asks the engine to stop cleanly, as Ctrl-C does; one that came before the start as well.
+      const interrupt = () => child.kill("SIGINT");
+      if (call.signal?.aborted) interrupt();
+      else call.signal?.addEventListener("abort", interrupt, { once: true });
+      child.on("error", (err) => reject(new PulumiCliError({ code: -2, stdout, stderr: `${stderr}${err.message}` })));
+      child.on("close", (code) => {
+        call.signal?.removeEventListener("abort", interrupt);
+        const result = { code: code ?? -1, stdout, stderr };
+        if (code === 0) resolve(result);
+        else reject(new PulumiCliError(result));
+      });
+    });
+  }
+
+  /** Creates the stage's stack; a stack someone else created meanwhile is as good. */
+  private create(stage: string): Promise<void> {
+    let creation = this.creating.get(stage);
+    if (creation === undefined) {
+      if (this.envVars.PULUMI_BACKEND_URL.startsWith("file://")) {
+        mkdirSync(this.envVars.PULUMI_BACKEND_URL.slice("file://".length).split("?")[0], { recursive: true });
+      }
+      creation = this.cli({ args: ["stack", "init", stage] }).then(
+        () => undefined,
+        (err: unknown) => {
+          if (err instanceof PulumiCliError && /already exists/.test(err.result.stderr)) return;
+          this.creating.delete(stage);
+          throw err;
+        },
+      );
+      this.creating.set(stage, creation);
+    }
+    return creation;
+  }
+
   /**
-   * The stage's stack; `create: false` for reads, so that looking never creates a stack. Selections are kept
-   * by their options. Only one selection per stage may create the stack (two `stack init` at once: the second
-   * fails with "already exists"), so the others wait for the plain one and then only select.
+   * A call on the stage's stack that creates the stack when it finds none, then runs once more; `run` is told
+   * whether this is the first try, whose "no stack" error is then not an error.
    */
-  private stack(stage: string, opts: StackOptions = {}): Promise<Stack> {
-    const key = JSON.stringify([stage, opts.withPlan === true, opts.create !== false, opts.inventory ?? null]);
-    let stack = this.stacks.get(key);
-    if (stack === undefined) {
-      const plain = opts.withPlan !== true && opts.inventory === undefined;
-      if (opts.create === false || plain) stack = this.selectStack(stage, opts);
-      else stack = this.stack(stage).then(() => this.selectStack(stage, { ...opts, create: false }));
-      // A failed selection is not kept: the next call tries again.
-      stack.catch(() => this.stacks.delete(key));
-      this.stacks.set(key, stack);
+  private async onStack<T>(stage: string, run: (firstTry: boolean) => Promise<T>): Promise<T> {
+    try {
+      return await run(true);
+    } catch (err) {
+      if (!(err instanceof PulumiCliError && NO_STACK.test(err.result.stderr))) throw err;
     }
-    return stack;
+    await this.create(stage);
+    return run(false);
   }
 
-  private async selectStack(stage: string, opts: StackOptions): Promise<Stack> {
-    if (this.envVars.PULUMI_BACKEND_URL.startsWith("file://")) {
-      const dir = this.envVars.PULUMI_BACKEND_URL.slice("file://".length).split("?")[0];
-      mkdirSync(dir, { recursive: true });
-    }
-    const args = { stackName: stage, workDir: this.workDir };
-    // Older CLIs hid update plans behind experimental mode (and saved empty plans without it).
-    const envVars: Record<string, string> = { ...this.envVars };
-    if (opts.withPlan) envVars.PULUMI_EXPERIMENTAL = "true";
-    if (opts.inventory !== undefined) envVars[INVENTORY_ENV] = opts.inventory;
-    const wsOpts = { workDir: this.workDir, envVars };
-    return opts.create === false ? LocalWorkspace.selectStack(args, wsOpts) : LocalWorkspace.createOrSelectStack(args, wsOpts);
-  }
-
-  /** Options shared by every operation; stdout and stderr both reach onOutput as whole lines. */
-  private static common(opts: RunOptions) {
+  /**
+   * Runs an engine operation with its event log: events (but debug diagnostics) reach `opts.onEvent` as they
+   * come, stdout and stderr reach `opts.onOutput` as whole lines. Returns the summary's resource changes and
+   * the stack's outputs as the engine reported them (null when the operation ran no program).
+   */
+  private async engine(
+    stage: string,
+    args: string[],
+    opts: RunOptions,
+    env: Record<string, string> = {},
+  ): Promise<{ changes: Record<string, number>; outputs: PublicOutputs | null }> {
     const emit = (line: string) => opts.onOutput?.(line);
     const stdout = lineSplitter(emit);
-    const stderr = lineSplitter(emit);
+    let firstTry = true;
+    const stderr = lineSplitter((line) => (firstTry && NO_STACK.test(line) ? undefined : emit(line)));
+    let changes: Record<string, number> = {};
+    let outputs: PublicOutputs | null = null;
+    const onEvent = (event: EngineEventLike) => {
+      const summary = event.summaryEvent as { resourceChanges?: Record<string, number> } | undefined;
+      if (summary?.resourceChanges) changes = { ...summary.resourceChanges };
+      const res = event.resOutputsEvent as { metadata?: { type?: string; new?: { outputs?: Record<string, unknown> } } } | undefined;
+      if (res?.metadata?.type === "pulumi:pulumi:Stack" && res.metadata.new?.outputs) outputs = maskedOutputs(res.metadata.new.outputs);
+      if (isReportedEvent(event)) opts.onEvent?.(event);
+    };
+    const common = [
+      ...(opts.message ? ["--message", opts.message] : []),
+      ...(opts.targets ?? []).flatMap((urn) => ["--target", urn]),
+      ...(opts.parallel ? ["--parallel", String(opts.parallel)] : []),
+      "--exec-kind",
+      "auto.local",
+      "--stack",
+      stage,
+    ];
+    // The event log holds debug diagnostics with secret values: it lives in a folder only this user reads
+    // and is removed with it.
+    const logDir = mkdtempSync(path.join(tmpdir(), "hive-events-"));
+    try {
+      await this.onStack(stage, async (first) => {
+        firstTry = first;
+        const file = path.join(logDir, `${Date.now()}.jsonl`);
+        const reader = new EventLogReader(file, onEvent);
+        const timer = setInterval(() => reader.drain(), 100);
+        try {
+          await this.cli({
+            args: [...args, ...common, "--event-log", file],
+            env,
+            signal: opts.signal,
+            onStdout: (chunk) => stdout.push(chunk),
+            onStderr: (chunk) => stderr.push(chunk),
+          });
+        } finally {
+          clearInterval(timer);
+          reader.drain();
+          stdout.flush();
+          stderr.flush();
+        }
+      });
+    } finally {
+      rmSync(logDir, { recursive: true, force: true });
+    }
+    return { changes, outputs };
+  }
+
+  /** The environment of a program run: update plans (experimental on older CLIs), `hive -i`'s inventory. */
+  private static programEnv(opts: RunOptions): Record<string, string> {
     return {
-      flush: () => {
-        stdout.flush();
-        stderr.flush();
-      },
-      options: {
-        onOutput: (chunk: string) => stdout.push(chunk),
-        onError: (chunk: string) => stderr.push(chunk),
-        onEvent: opts.onEvent as ((e: object) => void) | undefined,
-        target: opts.targets,
-        message: opts.message,
-        signal: opts.signal && lateAbortSignal(opts.signal),
-        parallel: opts.parallel,
-      },
+      ...(opts.planFile !== undefined ? { PULUMI_EXPERIMENTAL: "true" } : {}),
+      ...(opts.inventory !== undefined ? { [INVENTORY_ENV]: opts.inventory } : {}),
     };
   }
 
   async preview(stage: string, opts: RunOptions): Promise<RunResult> {
-    const stack = await this.stack(stage, { withPlan: opts.planFile !== undefined, inventory: opts.inventory });
-    const { options, flush } = LocalStackRunner.common(opts);
-    try {
-      const res = opts.destroy ? await stack.previewDestroy(options) : await stack.preview({ ...options, plan: opts.planFile });
-      return { status: "succeeded", changes: { ...res.changeSummary } };
-    } finally {
-      flush();
-    }
+    const args = opts.destroy ? ["destroy", "--preview-only"] : ["preview", ...(opts.planFile !== undefined ? ["--save-plan", opts.planFile] : [])];
+    const { changes } = await this.engine(stage, args, opts, LocalStackRunner.programEnv(opts));
+    return { status: "succeeded", changes };
   }
 
   async up(stage: string, opts: RunOptions): Promise<RunResult> {
-    const stack = await this.stack(stage, { withPlan: opts.planFile !== undefined, inventory: opts.inventory });
-    const { options, flush } = LocalStackRunner.common(opts);
-    try {
-      const res = await stack.up({ ...options, plan: opts.planFile });
-      return { status: "succeeded", changes: { ...res.summary.resourceChanges }, outputs: publicOutputs(res.outputs) };
-    } finally {
-      flush();
-    }
+    const args = ["up", "--yes", "--skip-preview", ...(opts.planFile !== undefined ? ["--plan", opts.planFile] : [])];
+    const { changes, outputs } = await this.engine(stage, args, opts, LocalStackRunner.programEnv(opts));
+    return { status: "succeeded", changes, outputs: outputs ?? (await this.outputs(stage)) };
   }
 
   async refresh(stage: string, opts: RunOptions): Promise<RunResult> {
-    const stack = await this.stack(stage);
-    const { options, flush } = LocalStackRunner.common(opts);
-    try {
-      const res = await stack.refresh(options);
-      return { status: "succeeded", changes: { ...res.summary.resourceChanges }, outputs: publicOutputs(await stack.outputs()) };
-    } finally {
-      flush();
-    }
+    const { changes, outputs } = await this.engine(stage, ["refresh", "--yes", "--skip-preview"], opts);
+    return { status: "succeeded", changes, outputs: outputs ?? (await this.outputs(stage)) };
   }
 
   async destroy(stage: string, opts: RunOptions): Promise<RunResult> {
-    const stack = await this.stack(stage);
-    const { options, flush } = LocalStackRunner.common(opts);
-    try {
-      const res = await stack.destroy(options);
-      return { status: "succeeded", changes: { ...res.summary.resourceChanges } };
-    } finally {
-      flush();
-    }
+    const { changes } = await this.engine(stage, ["destroy", "--yes", "--skip-preview"], opts);
+    return { status: "succeeded", changes };
   }
 
+  /** Reading never creates a stack: a missing one is an error. */
   async outputs(stage: string): Promise<PublicOutputs> {
-    return publicOutputs(await (await this.stack(stage, { create: false })).outputs());
+    const masked = await this.cli({ args: ["stack", "output", "--json", "--stack", stage] });
+    return maskedOutputs(JSON.parse(masked.stdout) as Record<string, unknown>);
   }
 
   async secretValues(stage: string): Promise<string[]> {
-    const stack = await this.stack(stage);
-    const outputs: OutputMap = await stack.outputs();
-    const config = await stack.getAllConfig();
-    return [
-      ...Object.values(outputs).filter((o) => o.secret).flatMap((o) => stringLeaves(o.value)),
-      ...Object.values(config).filter((c) => c.secret).flatMap((c) => stringLeaves(c.value)),
-    ];
+    const read = (args: string[]) => this.onStack(stage, () => this.cli({ args: [...args, "--stack", stage] })).then((r) => JSON.parse(r.stdout) as Record<string, unknown>);
+    const [masked, plain, config] = await Promise.all([
+      read(["stack", "output", "--json"]),
+      read(["stack", "output", "--json", "--show-secrets"]),
+      read(["config", "--json", "--show-secrets"]),
+    ]);
+    const settings = Object.values(config as Record<string, { value?: unknown; secret?: boolean }>);
+    return [...secretLeaves(masked, plain), ...settings.filter((c) => c.secret).flatMap((c) => stringLeaves(c.value))];
   }
 
   async cancel(stage: string): Promise<void> {
     // `pulumi cancel` also removes a DIY backend's stale lock files.
-    await (await this.stack(stage, { create: false })).cancel();
+    await this.cli({ args: ["cancel", "--yes", "--stack", stage] });
   }
+}
+
+/** The string leaves of `plain` wherever `masked`, the same value as the CLI shows it, has the mask. */
+export function secretLeaves(masked: unknown, plain: unknown): string[] {
+  if (masked === SECRET_MASK && plain !== SECRET_MASK) return stringLeaves(plain);
+  if (masked !== null && typeof masked === "object" && plain !== null && typeof plain === "object") {
+    return Object.keys(masked).flatMap((k) => secretLeaves((masked as Record<string, unknown>)[k], (plain as Record<string, unknown>)[k]));
+  }
+  return [];
 }
 
 /** Worker entry point convention (see RunnerSpec). */

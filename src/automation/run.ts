@@ -10,9 +10,9 @@ export function errorText(err: unknown): string {
 /**
  * Runs `operation` on `stage` with every event, output line, result and error masked by the stage's secret
  * values, and turns a thrown error into a failed (or, after an abort, a cancelled) result instead of a
- * rejection. The secrets are read while the operation starts (each read is a CLI call of its own, about a
- * second together, which an update with nothing to do would otherwise wait for); what the operation emits
- * meanwhile waits, in order, until they are known. If they cannot be read the operation is stopped: nothing
+ * rejection. The secrets are read while the operation starts (CLI calls of their own, which an update with
+ * nothing to do would otherwise wait for); what the operation emits meanwhile waits, in order, until they
+ * are known. If they cannot be read the operation is stopped: nothing
  * it printed is shown unmasked.
  */
 export async function runOperation(

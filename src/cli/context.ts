@@ -1,7 +1,6 @@
 // What every `hive` command resolves first: the stage, the inventory folder, the stack config file,
 // the checkout's settings, and whether the Pulumi CLI can be run.
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { execFileSync } from "node:child_process";
 import { join, resolve } from "node:path";
 import { isMap, parseDocument, YAMLMap } from "yaml";
 import { STAGES, type Stage } from "../inventory/model";
@@ -140,19 +139,16 @@ export function findPulumi(env: NodeJS.ProcessEnv): string | undefined {
 }
 
 /**
- * Checks that `pulumi version` runs and returns the version. A CLI found only under PULUMI_HOME is put on
- * PATH (of `env`) so the Automation API finds it. Exit code 2 when there is none.
+ * Finds the Pulumi CLI and returns its path; one found only under PULUMI_HOME is put on PATH (of `env`) so
+ * that the runner finds it. Exit code 2 when there is none. It is not run here: a call of its own would
+ * cost every command a tenth of a second, and a CLI that does not run fails the command's own call.
  */
 export function checkPulumi(env: NodeJS.ProcessEnv): string {
   const pulumi = findPulumi(env);
   if (pulumi === undefined) throw new CliError(`the Pulumi CLI was not found: ${PULUMI_INSTALL_HINT}`, 2);
   const dir = pulumi.slice(0, -"/pulumi".length);
   if (!(env.PATH ?? "").split(":").includes(dir)) env.PATH = env.PATH ? `${dir}:${env.PATH}` : dir;
-  try {
-    return execFileSync(pulumi, ["version"], { env, encoding: "utf8", timeout: 60_000, stdio: ["ignore", "pipe", "pipe"] }).trim();
-  } catch (err) {
-    throw new CliError(`${pulumi} version failed (${err instanceof Error ? err.message.split("\n")[0] : String(err)}): ${PULUMI_INSTALL_HINT}`, 2);
-  }
+  return pulumi;
 }
 
 /** The engine's error when another update holds the stack (DIY backend lock or service conflict). */

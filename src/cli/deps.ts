@@ -4,6 +4,7 @@ import { createInterface } from "node:readline";
 import * as path from "node:path";
 import type { StackRunner } from "../automation/types";
 import { checkPulumi } from "./context";
+import { LocalStackRunner } from "../automation/local";
 import { HIVE_BIN, LocalStackAccess, plannedResourcesVia, type PlannedResources, type StackAccess } from "./stack-access";
 
 export interface CliDeps {
@@ -15,7 +16,7 @@ export interface CliDeps {
   /** Whether a person can answer a question (stdin and stdout are terminals). */
   readonly isTTY: boolean;
   confirm(question: string): Promise<boolean>;
-  /** Throws a CliError (exit 2) without a working Pulumi CLI; returns its version. */
+  /** Throws a CliError (exit 2) without a Pulumi CLI; returns its path. */
   checkPulumi(): string;
   runner(): StackRunner;
   access(): StackAccess;
@@ -51,8 +52,7 @@ export function defaultDeps(root = PROJECT_ROOT): CliDeps {
     isTTY: process.stdin.isTTY === true && process.stderr.isTTY === true,
     confirm: ask,
     checkPulumi: () => checkPulumi(process.env),
-    // Loaded on first use: the Automation API takes a second to load, which `hive --help` should not pay.
-    runner: () => new (require("../automation/local") as typeof import("../automation/local")).LocalStackRunner({ workDir: root }),
+    runner: () => new LocalStackRunner({ workDir: root }),
     access: () => new LocalStackAccess(root),
     plannedResources: plannedResourcesVia(HIVE_BIN, root),
     readStdin: () =>

@@ -1,6 +1,7 @@
-// The Automation API runner against a stand-in pulumi CLI (fixtures/pulumi-stub.sh): proves the
-// commands and flags it issues (plan files, targets, backend), that events and output arrive
-// redacted, and that secret outputs are masked. The real engine is exercised by the e2e suite.
+// The CLI runner against a stand-in pulumi CLI (fixtures/pulumi-stub.sh): proves the commands and flags it
+// issues (plan files, targets, backend), that events and output arrive redacted, that debug diagnostics do
+// not leave it, that secret outputs are masked, and that an operation costs one CLI call once the stack
+// exists. The real engine is exercised by the e2e suite.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -49,8 +50,8 @@ test("preview saves a plan, up applies it; events and output are redacted; outpu
       ["output", "Previewing update (stub):"],
       ["output", "  ~ password = [secret]"],
     ]);
-    const diag = seen.map(([, e]) => e as { diagnosticEvent?: { message: string } }).find((e) => e.diagnosticEvent);
-    assert.equal(diag?.diagnosticEvent?.message, "uses [secret]");
+    const diags = seen.map(([, e]) => e as { diagnosticEvent?: { message: string } }).filter((e) => e.diagnosticEvent);
+    assert.deepEqual(diags.map((d) => d.diagnosticEvent?.message), ["uses [secret]"], "the debug diagnostic (a private key in plain text) is not passed on");
     assert.equal(readFileSync(planFile, "utf8"), '{"resourcePlans":{}}\n');
 
     const previewCall = calls().find((c) => c[0] === "preview")!;
@@ -58,8 +59,10 @@ test("preview saves a plan, up applies it; events and output are redacted; outpu
     assert.equal(previewCall[previewCall.indexOf("--target") + 1], "urn:pulumi:staging::stubbed::hive:swarm:SwarmCluster::swarm");
     assert.equal(previewCall.at(-1), `ENV ${backend} experimental=true`);
 
-    const up = await runOperation(runner, "up", "staging", { planFile });
+    const before = calls().length;
+    const up = await runner.up("staging", { planFile });
     assert.deepEqual(up, { status: "succeeded", changes: { same: 2, update: 1 }, outputs: { registryPassword: "[secret]", site: "pdns" } });
+    assert.deepEqual(calls().slice(before).map((c) => c[0]), ["up"], "the result comes from the engine's events: no other call");
     const upCall = calls().find((c) => c[0] === "up")!;
     assert.equal(upCall[upCall.indexOf("--plan") + 1], planFile);
     assert.equal(upCall.at(-1), `ENV ${backend} experimental=true`);
@@ -70,13 +73,11 @@ test("preview saves a plan, up applies it; events and output are redacted; outpu
     assert.deepEqual(errLines, [`error: could not read plan ${path.join(dir, "none.json")}`], "stderr lines are streamed too");
     assert.match(missing.error ?? "", /could not read plan/);
 
-    const before = calls().length;
     assert.deepEqual(await runner.outputs("staging"), { registryPassword: "[secret]", site: "pdns" });
     await runner.cancel("staging");
-    // One selection serves both (each selection is a CLI call of its own).
-    const reads = calls().slice(before).filter((c) => c[0] === "stack" && c[1] === "select");
-    assert.equal(reads.length, 1);
-    assert.ok(reads.every((c) => !c.includes("--create")), "reading outputs or cancelling never creates a stack");
+    await assert.rejects(runner.outputs("never"), /no stack named 'never' found/);
+    await assert.rejects(runner.cancel("never"), /no stack named 'never' found/);
+    assert.ok(!calls().some((c) => c[0] === "stack" && c[1] === "init" && c[2] === "never"), "reading outputs or cancelling never creates a stack");
     const cancel = calls().find((c) => c[0] === "cancel")!;
     assert.ok(cancel.includes("--yes"), cancel.join(" "));
     const refresh = await runOperation(runner, "refresh", "staging", {});

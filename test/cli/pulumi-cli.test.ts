@@ -42,9 +42,9 @@ test("a CLI found only in $PULUMI_HOME/bin is used and put on PATH", () => {
   const { dir, bin, log } = stubDir(AUTOMATION_STUB);
   const env: NodeJS.ProcessEnv = { PATH: "/usr/bin:/bin", PULUMI_HOME: dir, PULUMI_STUB_LOG: log };
   assert.equal(findPulumi(env), join(bin, "pulumi"));
-  assert.equal(checkPulumi(env), "v3.200.0");
+  assert.equal(checkPulumi(env), join(bin, "pulumi"));
   assert.equal(env.PATH, `${bin}:/usr/bin:/bin`);
-  assert.match(readFileSync(log, "utf8"), /^CALL\tversion\t/m);
+  assert.equal(readFileSync(log, "utf8"), "", "finding the CLI does not run it");
 });
 
 test("a locked stack: one clear line naming hive unlock / pulumi cancel, exit 1", () => {
@@ -66,6 +66,6 @@ test("a locked stack: one clear line naming hive unlock / pulumi cancel, exit 1"
     lines.at(-1),
     "hive: stage private is locked by another update: wait for it to finish; if no update is running (a crashed run left the lock), remove the lock with `hive unlock -s private` (= `pulumi cancel -s private`)",
   );
-  assert.match(readFileSync(log, "utf8"), /^CALL\tversion/m);
+  assert.match(readFileSync(log, "utf8"), /^CALL\tstack\toutput\t/m, "the stand-in answered the secrets read");
   assert.match(res.stdout, /the stack is currently locked/, "the engine's own output is streamed");
 });
