@@ -251,6 +251,9 @@ test("the whole site on the real engine", { skip: missing ?? false, timeout: 5_4
     assert.match(services.out, /^hello 1\/1 p-hive2\.e2e:5000\/image_hello:/m, services.out);
     const page = inTask("hello", `python3 -c 'import urllib.request; print(urllib.request.urlopen("http://127.0.0.1:8081/").read().decode())'`);
     assert.match(page.out, /hello from an image built by Ansible/, page.out);
+    // The role ran one task on the first hive (delegate_to), over ssh from the repository server.
+    const firstHive = ssh(SERVERS[0], "hostname");
+    assert.equal(inTask("hello", "cat /srv/first-hive.txt").out.trim(), firstHive.out.trim());
   });
 
   await step("a service's log lines reach the repository's rsyslog files", async () => {
