@@ -96,7 +96,9 @@ export function inventoryLines(site: Site, secrets: SecretValues, sshKey: pulumi
         if (v === undefined) throw new ValueError(`secret "${name}" is not among the site's secrets`);
         return v;
       });
-      const keyLine = Buffer.from(key, "utf8").toString("base64");
+      // OpenSSH refuses a key file without its final newline ("error in libcrypto"), which a key read from
+      // stack config has lost; the providers' own SSH clients do not mind.
+      const keyLine = Buffer.from(key === "" || key.endsWith("\n") ? key : `${key}\n`, "utf8").toString("base64");
       return `${JSON.stringify(withServerConnections(inventory, site))}\n${JSON.stringify(extraVars)}\n${keyLine}\n`;
     }),
   );

@@ -70,7 +70,7 @@ test("an AddonRole per server, run on the repository server after that server's 
     assert.equal(await secret(run.props.stdin), true);
     const [inventory, , key] = ((await value(run.props.stdin)) as string).trimEnd().split("\n");
     assert.equal((JSON.parse(inventory) as { all: { vars: { db_password: string } } }).all.vars.db_password, "s3cret-db");
-    assert.equal(Buffer.from(key, "base64").toString("utf8"), SSH_KEY);
+    assert.equal(Buffer.from(key, "base64").toString("utf8"), `${SSH_KEY}\n`, "with the final newline OpenSSH needs");
   }
 });
 

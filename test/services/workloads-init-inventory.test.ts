@@ -24,8 +24,8 @@ test("the init command of powerdns carries the inventory as a secret stdin, with
   const inputs = unwrapSecrets(run.inputs) as { stdin: { secret: string }; create: string };
   const lines = inputs.stdin.secret.trim().split("\n");
   const [inventory, extra] = lines.slice(0, 2).map((l) => JSON.parse(l) as Record<string, unknown>);
-  // The site's key, for tasks delegated to a server.
-  assert.equal(Buffer.from(lines[2], "base64").toString("utf8"), "K");
+  // The site's key, for tasks delegated to a server, with the final newline OpenSSH needs.
+  assert.equal(Buffer.from(lines[2], "base64").toString("utf8"), "K\n");
   const all = (inventory as { all: { vars: Record<string, unknown>; children: Record<string, { hosts?: Record<string, unknown> }> } }).all;
   assert.equal(all.vars.db_password, "s3cret-db");
   assert.equal(all.vars.domain, "example.com");
