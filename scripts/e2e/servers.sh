@@ -193,9 +193,11 @@ ensure_network() {
 
 start_server() {
   local name=$1 ip=$2
-  if dk container inspect "hive-e2e-$name" >/dev/null 2>&1; then
+  if [ "$(dk container inspect -f '{{.State.Running}}' "hive-e2e-$name" 2>/dev/null)" = true ]; then
     return
   fi
+  # A stopped one (left by a `down` that found no dockerd to ask) is started anew.
+  dk rm -f "hive-e2e-$name" >/dev/null 2>&1 || true
   local caps=() cas=()
   local cap
   for cap in "${CAPS[@]}"; do
