@@ -88,6 +88,25 @@ test("preview saves a plan, up applies it; events and output are redacted; outpu
   }
 });
 
+test("the secrets read beside an operation runs at a low CPU priority, the operation at the normal one", async () => {
+  const { dir, project } = setup();
+  try {
+    const runner = new LocalStackRunner({ workDir: project });
+    const result = await runOperation(runner, "up", "staging", {});
+    assert.equal(result.status, "succeeded", result.error);
+    const nice = readFileSync(process.env.PULUMI_STUB_LOG!, "utf8")
+      .split("\n")
+      .filter((l) => l.startsWith("NICE"))
+      .map((l) => l.split("\t").slice(1));
+    const of = (command: string) => [...new Set(nice.filter(([c]) => c.startsWith(command)).map(([, n]) => n))];
+    assert.deepEqual(of("stack output"), ["10"]);
+    assert.deepEqual(of("config --json"), ["10"]);
+    assert.deepEqual(of("up "), ["0"]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("a new stack is created once when the secrets and an operation with its own options select it at the same time", async () => {
   const { dir, calls, project } = setup();
   try {
