@@ -142,6 +142,8 @@ export class LocalStackRunner implements StackRunner {
     this.workDir = path.resolve(options.workDir ?? PROJECT_ROOT);
     const backend = resolveBackendUrl(this.workDir, options.backendUrl);
     this.envVars = { PULUMI_BACKEND_URL: backend, ...(options.env ?? {}) };
+    // The CLI opens no file backend whose folder is missing (the default one of a new checkout).
+    if (backend.startsWith("file://")) mkdirSync(backend.slice("file://".length).split("?")[0], { recursive: true });
   }
 
   /** One `pulumi` call in the project folder; rejects with a PulumiCliError when it exits with an error. */
@@ -185,9 +187,6 @@ export class LocalStackRunner implements StackRunner {
   private create(stage: string): Promise<void> {
     let creation = this.creating.get(stage);
     if (creation === undefined) {
-      if (this.envVars.PULUMI_BACKEND_URL.startsWith("file://")) {
-        mkdirSync(this.envVars.PULUMI_BACKEND_URL.slice("file://".length).split("?")[0], { recursive: true });
-      }
       creation = this.cli({ args: ["stack", "init", stage] }).then(
         () => undefined,
         (err: unknown) => {
