@@ -13,6 +13,9 @@ import { engineMissingReason, loadE2eEnv, projectCopy, pulumiOk, repoRoot } from
 
 const runsArg = process.argv.indexOf("--runs");
 const runs = runsArg >= 0 ? Number(process.argv[runsArg + 1]) : 3;
+/** The services of the first up, the servers of the test site (scripts/e2e/servers.sh). */
+const SERVICES = 60;
+const SERVERS = 3;
 const key = join(process.env.HIVE_E2E_CACHE ?? join(homedir(), ".cache/hive/e2e"), "ssh/id_ed25519");
 
 /** An inventory file of `count` busybox services named svc000…, each serving on its own port, dnsrr. */
@@ -62,23 +65,23 @@ function main(): void {
   try {
     cpSync(join(repoRoot, "test/e2e/fixtures/site"), join(dir, "site"), { recursive: true });
     // Only the generated services: the fixture's own ones would add an image build to every run.
-    writeFileSync(join(dir, "site/inventory/web.yml"), servicesFile(60));
+    writeFileSync(join(dir, "site/inventory/web.yml"), servicesFile(SERVICES));
     pulumiOk(env, dir, ["stack", "init", "private"]);
     pulumiOk(env, dir, ["config", "set", "hive:inventory", "site/inventory"]);
     pulumiOk(env, dir, ["config", "set", "--secret", "hive:sshPrivateKey"], readFileSync(key, "utf8"));
 
     const first = hive("up", "-s", "private");
-    row("first up, 60 services, empty stack", first.seconds);
+    row(`first up, ${SERVICES} services, empty stack`, first.seconds);
     const noop = Array.from({ length: runs }, () => hive("up", "-s", "private"));
     // The only thing a no-op reads is its own previous outputs (the ledger's stack reference).
     for (const n of noop) if (!/hive: up succeeded: (read 1, )?same \d+$/m.test(n.out)) throw new Error(`an up with nothing to do changed something:\n${n.out.slice(-2000)}`);
     row(`no-op up (median of ${runs})`, median(noop.map((n) => n.seconds)));
     // The engine's own floor for the same no-op, at the parallelism hive chose for this site.
-    const parallel = chooseParallel(undefined, undefined, { servers: 3, services: 60 });
+    const parallel = chooseParallel(undefined, undefined, { servers: SERVERS, services: SERVICES });
     const bareUp = ["up", "-s", "private", "--yes", "--skip-preview", "--non-interactive", "--parallel", String(parallel)];
     const bareNoop = median(Array.from({ length: runs }, () => timed("pulumi", bareUp, dir, env).seconds));
     row(`bare pulumi up, no-op (median of ${runs})`, bareNoop);
-    writeFileSync(join(dir, "site/inventory/web.yml"), servicesFile(90));
+    writeFileSync(join(dir, "site/inventory/web.yml"), servicesFile(SERVICES + 30));
     const add = hive("up", "-s", "private");
     row("30 services added", add.seconds);
     const preview = median(Array.from({ length: runs }, () => hive("preview", "-s", "private").seconds));
