@@ -8,7 +8,8 @@ import * as http from "node:http";
 import * as net from "node:net";
 import * as path from "node:path";
 import { request, TOKENS } from "./helpers";
-import { AWS_SECRET, auditLines, finished, makeSite, PASSPHRASE, startBotProcess, until } from "./procs";
+import { AWS_SECRET, auditLines, finished, makeSite, PASSPHRASE, startBotProcess } from "./procs";
+import { until } from "../helpers/until";
 
 const { alice, bob, admin } = TOKENS;
 

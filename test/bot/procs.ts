@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkS
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { request, TOKENS } from "./helpers";
+import { until } from "../helpers/until";
 
 export const HIVE = path.join(__dirname, "../../bin/hive.js");
 const STUB = path.join(__dirname, "fixtures/pulumi-backend.sh");
@@ -130,14 +131,6 @@ export async function startBotProcess(
   };
 }
 
-/** Polls until `check` is true (or fails after `ms`). */
-export async function until(what: string, check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** The run once it is no longer running. */
 export async function finished(url: string, runId: string, token = TOKENS.alice): Promise<Record<string, unknown>> {

@@ -13,6 +13,7 @@ import { renderRsyslogConf } from "../../components/repository/render";
 import { renderMonitorRules } from "../../components/services/repository-files";
 import { threeHivesAndRepoSite } from "../helpers/host-site-fixture";
 import { everyAttributeService } from "../helpers/services-site-fixture";
+import { until } from "../helpers/until";
 
 const RSYSLOGD = ["/usr/sbin/rsyslogd", "/sbin/rsyslogd"].find((f) => spawnSync(f, ["-v"]).status === 0);
 
@@ -65,7 +66,7 @@ test("rsyslogd files each sender's lines by the rules: service, inner service, s
   const daemon = spawn(RSYSLOGD!, ["-n", "-f", main, "-i", pidFile], { stdio: "ignore" });
   const socket = createSocket("udp4");
   try {
-    await waitFor(() => existsSync(pidFile));
+    await until("rsyslogd to start", () => existsSync(pidFile), 10_000);
     const stamp = "Dec  5 02:40:00";
     const lines = [
       `<134>${stamp} hello[1234]: a line of hello`,
@@ -74,10 +75,10 @@ test("rsyslogd files each sender's lines by the rules: service, inner service, s
     ];
     await new Promise<void>((ok) => socket.bind({ address: "127.0.0.2" }, () => ok()));
     // UDP may drop a datagram sent before the input listens: send until every file has its line.
-    await waitFor(async () => {
+    await until("a line in every file", async () => {
       for (const line of lines) await new Promise<void>((ok) => socket.send(line, port, "127.0.0.1", () => ok()));
       return readdirSync(join(dir, "services")).length >= 3;
-    });
+    }, 10_000);
     const services = join(dir, "services");
     const files = readdirSync(services).sort();
     // An inner service's file is named by its sender and its tag: <sender>.inner.log.
@@ -92,11 +93,3 @@ test("rsyslogd files each sender's lines by the rules: service, inner service, s
     daemon.kill();
   }
 });
-
-async function waitFor(ready: () => boolean | Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (await ready()) return;
-    await new Promise((ok) => setTimeout(ok, 100));
-  }
-  throw new Error("rsyslogd did not get there within 10 s");
-}
