@@ -12,8 +12,7 @@ export function errorText(err: unknown): string {
  * values, and turns a thrown error into a failed (or, after an abort, a cancelled) result instead of a
  * rejection. The secrets are read while the operation starts (CLI calls of their own, which an update with
  * nothing to do would otherwise wait for); what the operation emits meanwhile waits, in order, until they
- * are known. If they cannot be read the operation is stopped: nothing
- * it printed is shown unmasked.
+ * are known. If they cannot be read the operation is stopped: nothing it printed is shown unmasked.
  */
 export async function runOperation(
   runner: StackRunner,

@@ -1,5 +1,5 @@
 // What every `hive` command resolves first: the stage, the inventory folder, the stack config file,
-// the checkout's settings, and whether the Pulumi CLI can be run.
+// the checkout's settings, and where the Pulumi CLI is.
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { isMap, parseDocument, YAMLMap } from "yaml";

@@ -1,10 +1,9 @@
 // Everything a command touches outside its own arguments, so tests can replace each part.
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import * as path from "node:path";
 import type { StackRunner } from "../automation/types";
 import { checkPulumi } from "./context";
-import { LocalStackRunner } from "../automation/local";
+import { LocalStackRunner, PROJECT_ROOT } from "../automation/local";
 import { HIVE_BIN, LocalStackAccess, plannedResourcesVia, type PlannedResources, type StackAccess } from "./stack-access";
 
 export interface CliDeps {
@@ -40,7 +39,6 @@ function ask(question: string): Promise<boolean> {
 }
 
 /** The checkout holding Pulumi.yaml (this file is src/cli/deps.ts). */
-const PROJECT_ROOT = path.resolve(__dirname, "../..");
 
 export function defaultDeps(root = PROJECT_ROOT): CliDeps {
   let interrupt: AbortController | undefined;
