@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PrivateKey } from "@pulumi/tls/privateKey";
 import { SelfSignedCert } from "@pulumi/tls/selfSignedCert";
 import { getPublicKeyOutput } from "@pulumi/tls/getPublicKey";
+import { reportSecret } from "./secret-report";
 
 export interface PkiArgs {
   /** Hive name; the CA's common name is `ca.<siteName>`. */
@@ -49,6 +50,7 @@ export class Pki extends pulumi.ComponentResource {
       // RSA rather than ED25519: every provider (Azure included) and every sshd accepts it.
       const key = new PrivateKey(`${name}-ssh`, { algorithm: "RSA", rsaBits: 4096 }, child);
       this.sshPrivateKeyPem = pulumi.secret(key.privateKeyPem);
+      reportSecret(key.privateKeyPem);
       this.sshPublicKeyOpenssh = key.publicKeyOpenssh;
     }
 
@@ -61,6 +63,7 @@ export class Pki extends pulumi.ComponentResource {
     } else {
       const caKey = new PrivateKey(`${name}-ca`, { algorithm: "RSA", rsaBits: 4096 }, child);
       this.caPrivateKeyPem = pulumi.secret(caKey.privateKeyPem);
+      reportSecret(caKey.privateKeyPem);
       const cert = new SelfSignedCert(
         `${name}-ca`,
         {

@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { SecretSpec } from "../src/inventory/model";
+import { reportSecret } from "./secret-report";
 
 /** hive-builder's registry password: 15 letters and digits, shared with every lookup of `registry_password`. */
 export const REGISTRY_PASSWORD: SecretSpec = { name: "registry_password", length: 15, chars: ["ascii_letters", "digits"] };
@@ -51,6 +52,7 @@ export class SiteSecrets extends pulumi.ComponentResource {
     for (const spec of secretSpecs(args.specs)) {
       const password = new random.RandomPassword(`${name}-${spec.name}`, randomPasswordArgs(spec), { parent: this });
       values[spec.name] = pulumi.secret(password.result);
+      reportSecret(password.result);
     }
     this.values = values;
     this.registryPassword = values[REGISTRY_PASSWORD.name];

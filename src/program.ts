@@ -11,6 +11,9 @@ import { Site, SiteOptions } from "../components/site";
 import { serverOutputs } from "../components/infra/fleet";
 import { INVENTORY_ENV } from "./automation/types";
 import { guardSite } from "../components/destroy-guard";
+import { configSecrets } from "../components/secret-report";
+import { reportSecrets } from "./automation/secret-channel";
+import { dropSdkDebugLogs } from "./sdk-debug";
 
 export interface ProgramConfig {
   /** Absolute path of the inventory folder. */
@@ -104,6 +107,10 @@ export function projectRoot(): string {
 
 /** The whole program: config, site model, resources. */
 export async function main(loadSite: SiteLoader, root = projectRoot()): Promise<ProgramOutputs> {
+  // First of all: the runner masks the secret config from here on (src/automation/secret-channel.ts), and
+  // needs none of the SDK's debug messages (src/sdk-debug.ts).
+  reportSecrets(configSecrets());
+  dropSdkDebugLogs();
   const stage = stackStage();
   const config = readProgramConfig(root);
   const contextDir = path.join(root, ".hive", stage);

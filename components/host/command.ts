@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import type { StepPlan } from "./steps";
 import { remoteCommand, scriptText, secretsStdin } from "./remote";
+import { reportSecret } from "../secret-report";
 
 /** How the program reaches a server. */
 export interface HostConnection {
@@ -69,7 +70,7 @@ export function stepCommand(
   const env = pulumi.all(inputs).apply((dynamic) => ({ ...step.env, ...owner, ...dynamic }) as Record<string, string>);
   const stdin = step.secrets.length > 0 ? pulumi.secret(pulumi.all(secrets).apply((v) => secretsStdin(v as Record<string, string>))) : undefined;
   const create = env.apply((e) => remoteCommand(step.step, script, e, asRoot));
-  return new command.remote.Command(
+  const made = new command.remote.Command(
     name,
     {
       connection: connectionArgs(connection),
@@ -86,4 +87,7 @@ export function stepCommand(
       additionalSecretOutputs: step.secretStdout ? ["stdout"] : undefined,
     }),
   );
+  // A secret the step prints (a join token) reaches the runner before the steps that use it run.
+  if (step.secretStdout) reportSecret(made.stdout);
+  return made;
 }

@@ -5,6 +5,7 @@ import * as tls from "@pulumi/tls";
 import type { Host, Site } from "../../src/inventory/model";
 import { stepCommand, type HostConnection } from "./command";
 import { hostSteps, type StepPlan } from "./steps";
+import { reportSecret } from "../secret-report";
 
 /** The site CA (generated in the program or supplied by the user). */
 export interface SiteCa {
@@ -49,6 +50,7 @@ export class HostSetup extends pulumi.ComponentResource {
     super("hive:host:HostSetup", name, {}, opts);
     const { site, host } = args;
     const key = new tls.PrivateKey(`${name}-tls-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
+    reportSecret(key.privateKeyPem);
     const csr = new tls.CertRequest(
       `${name}-tls-csr`,
       { privateKeyPem: key.privateKeyPem, subject: { commonName: host.name, organization: site.name }, ...certificateNames(host) },

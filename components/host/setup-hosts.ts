@@ -9,6 +9,7 @@ import { SwarmCluster } from "../swarm/swarm-cluster";
 import { RepositoryServer } from "../repository/repository-server";
 import type { SecretValues } from "../services/values";
 import { addonRoles, type AddonRole } from "./addon-role";
+import { reportSecret } from "../secret-report";
 
 export interface SetupHostsArgs {
   readonly site: Site;
@@ -62,7 +63,7 @@ export function setupHosts(name: string, args: SetupHostsArgs, opts?: pulumi.Com
     opts,
   );
   const zabbixDbPassword =
-    args.zabbixDbPassword ?? new random.RandomPassword(`${name}-zabbix-db-password`, { length: 24, special: false }, opts).result;
+    args.zabbixDbPassword ?? reportSecret(new random.RandomPassword(`${name}-zabbix-db-password`, { length: 24, special: false }, opts).result);
   const repo = site.hosts.find((h) => h.isRepository);
   if (repo === undefined) throw new Error(`site ${site.name} (${site.stage}) has no repository server`);
   const repository = new RepositoryServer(

@@ -3,14 +3,17 @@
 // `--non-interactive`, the engine's event log — but with one CLI call per operation. The Automation API's
 // `up` and `refresh` read the outputs (two calls) and the history (one more) after the engine has finished,
 // and select the stack first: over a second of every update with nothing to do. Here the result comes from
-// the engine's own events (its summary, the stack's outputs) and a stack is created only when an operation
-// finds none.
+// the engine's own events (its summary, the stack's outputs), a stack is created only when an operation
+// finds none, and an operation that runs the program learns the secrets to mask from the program itself
+// (secret-channel.ts) instead of three more calls that decrypt them.
 import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync } from "node:fs";
 import { setPriority, tmpdir } from "node:os";
 import * as path from "node:path";
 import { SECRET_MASK, stringLeaves } from "./redact";
-import { INVENTORY_ENV, type EngineEventLike, type PublicOutputs, type RunOptions, type RunResult, type StackRunner } from "./types";
+import { SecretPipe, SECRETS_PIPE_ENV } from "./secret-channel";
+import { SDK_DEBUG_ENV } from "../sdk-debug";
+import { INVENTORY_ENV, type EngineEventLike, type Operation, type PublicOutputs, type RunOptions, type RunResult, type StackRunner } from "./types";
 import { resolveBackendUrl } from "./backend";
 
 export interface LocalRunnerOptions {
@@ -77,10 +80,20 @@ class EventLogReader {
   constructor(
     private readonly file: string,
     private readonly onEvent: (event: EngineEventLike) => void,
+    /** Runs after each read and before its events are delivered. */
+    private readonly beforeDelivery: () => void,
   ) {}
 
   /** Delivers every whole line written so far. */
   drain(): void {
+    this.read();
+    this.beforeDelivery();
+    const lines = this.pending.split("\n");
+    this.pending = lines.pop() ?? "";
+    for (const line of lines) if (line.trim() !== "") this.onEvent(JSON.parse(line) as EngineEventLike);
+  }
+
+  private read(): void {
     let fd: number;
     try {
       fd = openSync(this.file, "r");
@@ -95,9 +108,6 @@ class EventLogReader {
     } finally {
       closeSync(fd);
     }
-    const lines = this.pending.split("\n");
-    this.pending = lines.pop() ?? "";
-    for (const line of lines) if (line.trim() !== "") this.onEvent(JSON.parse(line) as EngineEventLike);
   }
 }
 
@@ -214,16 +224,23 @@ export class LocalStackRunner implements StackRunner {
     return run(false);
   }
 
+  /** Up and preview run the program, which reports the secrets it meets (see secret-channel.ts). */
+  reportsSecrets(operation: Operation, opts: RunOptions): boolean {
+    return operation === "up" || (operation === "preview" && opts.destroy !== true);
+  }
+
   /**
    * Runs an engine operation with its event log: events (but debug diagnostics) reach `opts.onEvent` as they
-   * come, stdout and stderr reach `opts.onOutput` as whole lines. Returns the summary's resource changes and
-   * the stack's outputs as the engine reported them (null when the operation ran no program).
+   * come, stdout and stderr reach `opts.onOutput` as whole lines. A program run gets a secrets pipe: what
+   * the program writes to it reaches `opts.onSecrets` before whatever the engine printed after it. Returns
+   * the summary's resource changes and the stack's outputs as the engine reported them (null when the
+   * operation ran no program).
    */
   private async engine(
     stage: string,
     args: string[],
     opts: RunOptions,
-    env: Record<string, string> = {},
+    program: { env: Record<string, string> } | null,
   ): Promise<{ changes: Record<string, number>; outputs: PublicOutputs | null }> {
     const emit = (line: string) => opts.onOutput?.(line);
     const stdout = lineSplitter(emit);
@@ -250,19 +267,37 @@ export class LocalStackRunner implements StackRunner {
     // The event log holds debug diagnostics with secret values: it lives in a folder only this user reads
     // and is removed with it.
     const logDir = mkdtempSync(path.join(tmpdir(), "hive-events-"));
+    let pipe: SecretPipe | undefined;
     try {
+      let env: Record<string, string> = {};
+      if (program !== null) {
+        pipe = new SecretPipe(logDir);
+        // The program need not send the SDK's debug messages, which this runner drops (isReportedEvent).
+        env = { ...program.env, [SECRETS_PIPE_ENV]: pipe.path, [SDK_DEBUG_ENV]: "off" };
+      }
+      // Whatever the engine printed after the program wrote a secret is read after that secret.
+      const takeSecrets = () => {
+        const values = pipe?.drain() ?? [];
+        if (values.length > 0) opts.onSecrets?.(values);
+      };
       await this.onStack(stage, async (first) => {
         firstTry = first;
         const file = path.join(logDir, `${Date.now()}.jsonl`);
-        const reader = new EventLogReader(file, onEvent);
+        const reader = new EventLogReader(file, onEvent, takeSecrets);
         const timer = setInterval(() => reader.drain(), 100);
         try {
           await this.cli({
             args: [...args, ...common, "--event-log", file],
             env,
             signal: opts.signal,
-            onStdout: (chunk) => stdout.push(chunk),
-            onStderr: (chunk) => stderr.push(chunk),
+            onStdout: (chunk) => {
+              takeSecrets();
+              stdout.push(chunk);
+            },
+            onStderr: (chunk) => {
+              takeSecrets();
+              stderr.push(chunk);
+            },
           });
         } finally {
           clearInterval(timer);
@@ -272,6 +307,7 @@ export class LocalStackRunner implements StackRunner {
         }
       });
     } finally {
+      pipe?.close();
       rmSync(logDir, { recursive: true, force: true });
     }
     return { changes, outputs };
@@ -287,23 +323,23 @@ export class LocalStackRunner implements StackRunner {
 
   async preview(stage: string, opts: RunOptions): Promise<RunResult> {
     const args = opts.destroy ? ["destroy", "--preview-only"] : ["preview", ...(opts.planFile !== undefined ? ["--save-plan", opts.planFile] : [])];
-    const { changes } = await this.engine(stage, args, opts, LocalStackRunner.programEnv(opts));
+    const { changes } = await this.engine(stage, args, opts, opts.destroy ? null : { env: LocalStackRunner.programEnv(opts) });
     return { status: "succeeded", changes };
   }
 
   async up(stage: string, opts: RunOptions): Promise<RunResult> {
     const args = ["up", "--yes", "--skip-preview", ...(opts.planFile !== undefined ? ["--plan", opts.planFile] : [])];
-    const { changes, outputs } = await this.engine(stage, args, opts, LocalStackRunner.programEnv(opts));
+    const { changes, outputs } = await this.engine(stage, args, opts, { env: LocalStackRunner.programEnv(opts) });
     return { status: "succeeded", changes, outputs: outputs ?? (await this.outputs(stage)) };
   }
 
   async refresh(stage: string, opts: RunOptions): Promise<RunResult> {
-    const { changes, outputs } = await this.engine(stage, ["refresh", "--yes", "--skip-preview"], opts);
+    const { changes, outputs } = await this.engine(stage, ["refresh", "--yes", "--skip-preview"], opts, null);
     return { status: "succeeded", changes, outputs: outputs ?? (await this.outputs(stage)) };
   }
 
   async destroy(stage: string, opts: RunOptions): Promise<RunResult> {
-    const { changes } = await this.engine(stage, ["destroy", "--yes", "--skip-preview"], opts);
+    const { changes } = await this.engine(stage, ["destroy", "--yes", "--skip-preview"], opts, null);
     return { status: "succeeded", changes };
   }
 

@@ -29,17 +29,23 @@ export function stringLeaves(value: unknown): string[] {
   return [];
 }
 
-export type Redactor = <T>(value: T) => T;
+export interface Redactor {
+  <T>(value: T): T;
+  /** Masks these values too from now on. */
+  add(secrets: Iterable<string>): void;
+}
 
 /**
  * A function that replaces every occurrence of the given secret values in a string, or in the string
  * leaves of a JSON-like value, by the mask. Longer secrets are replaced first so that a secret
  * containing another is masked whole.
  */
-export function createRedactor(secrets: Iterable<string>): Redactor {
-  const values = [...new Set([...secrets].filter((s) => s.length >= MIN_SECRET_LENGTH))].sort(
-    (a, b) => b.length - a.length,
-  );
+export function createRedactor(secrets: Iterable<string> = []): Redactor {
+  let values: string[] = [];
+  const add = (more: Iterable<string>) => {
+    values = [...new Set([...values, ...[...more].filter((s) => s.length >= MIN_SECRET_LENGTH)])].sort((a, b) => b.length - a.length);
+  };
+  add(secrets);
   const redactString = (text: string): string => {
     let out = text;
     for (const secret of values) if (out.includes(secret)) out = out.split(secret).join(SECRET_MASK);
@@ -55,5 +61,5 @@ export function createRedactor(secrets: Iterable<string>): Redactor {
     }
     return value;
   };
-  return <T>(value: T): T => (values.length === 0 ? value : (walk(value) as T));
+  return Object.assign(<T>(value: T): T => (values.length === 0 ? value : (walk(value) as T)), { add });
 }

@@ -1,5 +1,5 @@
 // Running one operation through a StackRunner with everything that leaves it redacted.
-import { createRedactor, type Redactor } from "./redact";
+import { createRedactor } from "./redact";
 import type { Operation, RunOptions, RunResult, StackRunner } from "./types";
 
 /** The text of an error, without stack trace. */
@@ -10,9 +10,11 @@ export function errorText(err: unknown): string {
 /**
  * Runs `operation` on `stage` with every event, output line, result and error masked by the stage's secret
  * values, and turns a thrown error into a failed (or, after an abort, a cancelled) result instead of a
- * rejection. The secrets are read while the operation starts (CLI calls of their own, which an update with
- * nothing to do would otherwise wait for); what the operation emits meanwhile waits, in order, until they
- * are known. If they cannot be read the operation is stopped: nothing it printed is shown unmasked.
+ * rejection. An operation whose runner reports the secrets it meets (the program's run, see
+ * secret-channel.ts) is masked with them as they come. For any other, the secrets are read while the
+ * operation starts (CLI calls of their own, which the operation would otherwise wait for); what it emits
+ * meanwhile waits, in order, until they are known. If they cannot be read the operation is stopped:
+ * nothing it printed is shown unmasked.
  */
 export async function runOperation(
   runner: StackRunner,
@@ -22,23 +24,24 @@ export async function runOperation(
 ): Promise<RunResult> {
   // A cancel that came before the operation started stops it from starting at all.
   if (opts.signal?.aborted) return { status: "cancelled", error: "update cancelled" };
-  let redact: Redactor | null = null;
-  const waiting: ((r: Redactor) => void)[] = [];
-  const emit = (deliver: (r: Redactor) => void) => (redact !== null ? deliver(redact) : waiting.push(deliver));
+  const redact = createRedactor();
+  let ready = false;
+  const waiting: (() => void)[] = [];
+  const emit = (deliver: () => void) => (ready ? deliver() : waiting.push(deliver));
   const stop = new AbortController();
   let secretsError: string | undefined;
-  const secrets = runner.secretValues(stage).then(
-    (values) => createRedactor(values),
+  const reported = runner.reportsSecrets?.(operation, opts) === true;
+  const secrets = (reported ? Promise.resolve([]) : runner.secretValues(stage)).then(
+    (values) => redact.add(values),
     (err: unknown) => {
       secretsError = `the stage's secrets could not be read, so nothing ran: ${errorText(err)}`;
       stop.abort();
-      return createRedactor([]);
     },
   );
-  void secrets.then((r) => {
+  void secrets.then(() => {
     if (secretsError !== undefined) return;
-    redact = r;
-    for (const deliver of waiting.splice(0)) deliver(r);
+    ready = true;
+    for (const deliver of waiting.splice(0)) deliver();
   });
   const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
   let outcome: { result: RunResult } | { thrown: unknown };
@@ -46,15 +49,16 @@ export async function runOperation(
     const result = await runner[operation](stage, {
       ...opts,
       signal,
-      onEvent: (event) => emit((r) => opts.onEvent?.(r(event))),
-      onOutput: (line) => emit((r) => opts.onOutput?.(r(line))),
+      onSecrets: (values) => redact.add(values),
+      onEvent: (event) => emit(() => opts.onEvent?.(redact(event))),
+      onOutput: (line) => emit(() => opts.onOutput?.(redact(line))),
     });
     outcome = { result };
   } catch (thrown) {
     outcome = { thrown };
   }
-  const mask = await secrets;
+  await secrets;
   if (secretsError !== undefined) return { status: "failed", error: secretsError };
-  if ("result" in outcome) return mask(outcome.result);
-  return { status: opts.signal?.aborted ? "cancelled" : "failed", error: mask(errorText(outcome.thrown)) };
+  if ("result" in outcome) return redact(outcome.result);
+  return { status: opts.signal?.aborted ? "cancelled" : "failed", error: redact(errorText(outcome.thrown)) };
 }

@@ -20,6 +20,11 @@ export interface ScriptedRunnerOptions {
   outputs?: Record<string, OutputLike>;
   /** Secret config values (besides the secret outputs). */
   secretConfig?: string[];
+  /**
+   * Up and preview report these secrets through `onSecrets` before their steps, as a program run does
+   * (see StackRunner.reportsSecrets); without it, no operation reports any.
+   */
+  programSecrets?: string[];
   /** Append every call as a JSON line here (lets a test see calls made in a worker process). */
   callLog?: string;
   /** Keep stack versions in this JSON file instead of memory (shared by processes). */
@@ -100,6 +105,7 @@ export class ScriptedStackRunner implements StackRunner {
       if (plan.stage !== stage || plan.version !== this.version(stage)) throw new Error(STALE_PLAN_ERROR);
     }
     await this.options.gate?.(operation, stage);
+    if (this.reportsSecrets(operation, opts)) opts.onSecrets?.(this.options.programSecrets ?? []);
     for (const step of this.options.steps?.[operation] ?? []) {
       if (step.delayMs !== undefined) await sleep(step.delayMs, opts.signal);
       if (opts.signal?.aborted) throw new Error("update cancelled");
@@ -116,6 +122,10 @@ export class ScriptedStackRunner implements StackRunner {
     const result: RunResult = { status: "succeeded", changes: { same: 1 } };
     if (operation === "up" || operation === "refresh") result.outputs = publicOutputs(this.options.outputs ?? {});
     return result;
+  }
+
+  reportsSecrets(operation: Operation, opts: RunOptions): boolean {
+    return this.options.programSecrets !== undefined && (operation === "up" || (operation === "preview" && opts.destroy !== true));
   }
 
   preview(stage: string, opts: RunOptions): Promise<RunResult> {

@@ -20,6 +20,11 @@ export interface RunOptions {
   onEvent?: (event: EngineEventLike) => void;
   /** Called for every line of the CLI's output, in order. */
   onOutput?: (line: string) => void;
+  /**
+   * Called with the secret values the operation meets as it runs (see StackRunner.reportsSecrets), each
+   * before any event or line that may hold it.
+   */
+  onSecrets?: (values: string[]) => void;
   /** preview: where to save the update plan; up: the plan to apply (the engine rejects a stale plan). */
   planFile?: string;
   /** Limit the operation to these resource URNs (phase commands). */
@@ -58,6 +63,11 @@ export interface StackRunner {
   outputs(stage: string): Promise<PublicOutputs>;
   /** Every secret value the stage knows (secret outputs, secret config), for redaction. */
   secretValues(stage: string): Promise<string[]>;
+  /**
+   * Whether the operation reports every secret value it can show through `onSecrets` itself (its program
+   * does, as it learns them): then `secretValues` need not be read for it. Absent: never.
+   */
+  reportsSecrets?(operation: Operation, opts: RunOptions): boolean;
   /** Cancel the stage's running update and remove its (possibly stale) backend lock. */
   cancel(stage: string): Promise<void>;
 }

@@ -2,10 +2,11 @@
 //
 // Where the ledger lives (decision):
 // - It is the stack output `allocations` (plain JSON, no secrets), written by every `pulumi up`.
-// - The program reads the previous value through a `pulumi.StackReference` to its own stack
-//   (`readPreviousStack`). Pulumi resolves a stack reference from the backend's last checkpoint, so every
-//   runner of the stage (another laptop, the deploy bot, CI) sees the same numbers. A stack that exists but was
-//   never deployed simply has no `allocations` output: the ledger starts empty.
+// - The program reads the previous value from its own stack's outputs through the engine's builtin
+//   `readStackOutputs` function (`readPreviousStack`), which a StackReference uses too: it resolves them from
+//   the backend's last checkpoint, so every runner of the stage (another laptop, the deploy bot, CI) sees the
+//   same numbers. A stack that exists but was never deployed simply has no `allocations` output: the ledger
+//   starts empty.
 // - Options not taken: a dynamic provider resource holding the map cannot be read *before* the inventory is
 //   derived (its outputs exist only after registration, but the allocation is needed to derive the site);
 //   a file next to the inventory is seen by one checkout only (hive-builder's `.hive/persistents.yml` problem).
@@ -57,7 +58,7 @@ export function ledgerToStore(previous: Allocations, current: Allocations): Allo
   return { ports: merge(previous.ports, current.ports), minors: merge(previous.minors, current.minors) };
 }
 
-/** `<org>/<project>/<stack>` of the running stack, for the self stack reference. */
+/** `<org>/<project>/<stack>` of the running stack, for reading its own outputs. */
 export function selfStackName(org: string, project: string, stack: string): string {
   return `${org}/${project}/${stack}`;
 }

@@ -55,11 +55,6 @@ export class PlanMocks implements pulumi.runtime.Mocks {
       id = `${AWS_ID_PREFIX[type]}-${hex(type + name, 17)}`;
     }
     switch (type) {
-      case "pulumi:pulumi:StackReference":
-        // The program reads its own previous outputs (the allocation ledger); a plan starts from none.
-        state.outputs = {};
-        state.secretOutputNames = [];
-        break;
       case "aws:ec2/instance:Instance": {
         const subnet = this.byId.get(String(inputs.subnetId));
         state.availabilityZone = subnet?.availabilityZone ?? "mock-zone";
@@ -145,6 +140,9 @@ export class PlanMocks implements pulumi.runtime.Mocks {
       }
       case "aws:ec2/getAmi:getAmi":
         return { id: "ami-0mockalmalinux9000", name: "AlmaLinux OS 9.6.20250522 x86_64", architecture: "x86_64", ownerId: "764336703387" };
+      case "pulumi:pulumi:readStackOutputs":
+        // The program reads its own previous outputs (the allocation ledger); a plan starts from none.
+        return { name: inputs.name, outputs: {}, secretOutputNames: [] };
       case "tls:index/getPublicKey:getPublicKey":
         return { publicKeyOpenssh: MOCK_PUBLIC_KEY, publicKeyPem: MOCK_PUBLIC_KEY, algorithm: "RSA" };
       case "azure-native:resources:getResourceGroup":

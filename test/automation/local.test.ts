@@ -1,7 +1,7 @@
 // The CLI runner against a stand-in pulumi CLI (fixtures/pulumi-stub.sh): proves the commands and flags it
-// issues (plan files, targets, backend), that events and output arrive redacted, that debug diagnostics do
-// not leave it, that secret outputs are masked, and that an operation costs one CLI call once the stack
-// exists. The real engine is exercised by the e2e suite.
+// issues (plan files, targets, backend), that events and output arrive redacted (a program run's secrets
+// from its pipe, any other operation's from CLI reads), that debug diagnostics do not leave it, that secret
+// outputs are masked, and that an operation costs one CLI call once the stack exists. The real engine is exercised by the e2e suite.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -49,6 +49,7 @@ test("preview saves a plan, up applies it; events and output are redacted; outpu
     assert.deepEqual(seen.filter(([k]) => k === "output"), [
       ["output", "Previewing update (stub):"],
       ["output", "  ~ password = [secret]"],
+      ["output", "  + token = [secret]"],
     ]);
     const diags = seen.map(([, e]) => e as { diagnosticEvent?: { message: string } }).filter((e) => e.diagnosticEvent);
     assert.deepEqual(diags.map((d) => d.diagnosticEvent?.message), ["uses [secret]"], "the debug diagnostic (a private key in plain text) is not passed on");
@@ -57,7 +58,12 @@ test("preview saves a plan, up applies it; events and output are redacted; outpu
     const previewCall = calls().find((c) => c[0] === "preview")!;
     assert.equal(previewCall[previewCall.indexOf("--save-plan") + 1], planFile);
     assert.equal(previewCall[previewCall.indexOf("--target") + 1], "urn:pulumi:staging::stubbed::hive:swarm:SwarmCluster::swarm");
-    assert.equal(previewCall.at(-1), `ENV ${backend} experimental=true`);
+    assert.equal(previewCall.at(-1), `ENV ${backend} experimental=true pipe=yes`);
+    assert.deepEqual(
+      calls().map((c) => c[0]),
+      ["preview", "stack", "preview"],
+      "the program reports the secrets to mask: no CLI call reads them (the stack is made on the way)",
+    );
 
     const before = calls().length;
     const up = await runner.up("staging", { planFile });
@@ -65,7 +71,7 @@ test("preview saves a plan, up applies it; events and output are redacted; outpu
     assert.deepEqual(calls().slice(before).map((c) => c[0]), ["up"], "the result comes from the engine's events: no other call");
     const upCall = calls().find((c) => c[0] === "up")!;
     assert.equal(upCall[upCall.indexOf("--plan") + 1], planFile);
-    assert.equal(upCall.at(-1), `ENV ${backend} experimental=true`);
+    assert.equal(upCall.at(-1), `ENV ${backend} experimental=true pipe=yes`);
 
     const errLines: string[] = [];
     const missing = await runOperation(runner, "up", "staging", { planFile: path.join(dir, "none.json"), onOutput: (l) => errLines.push(l) });
@@ -82,25 +88,36 @@ test("preview saves a plan, up applies it; events and output are redacted; outpu
     assert.ok(cancel.includes("--yes"), cancel.join(" "));
     const refresh = await runOperation(runner, "refresh", "staging", {});
     assert.equal(refresh.status, "succeeded");
-    assert.equal(calls().find((c) => c[0] === "refresh")!.at(-1), `ENV ${backend} experimental=`);
+    assert.equal(calls().find((c) => c[0] === "refresh")!.at(-1), `ENV ${backend} experimental= pipe=`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
-test("the secrets read beside an operation runs at a low CPU priority, the operation at the normal one", async () => {
-  const { dir, project } = setup();
+test("an operation that runs no program reads the secrets beside it, at a low CPU priority; the program's runs read none", async () => {
+  const { dir, calls, project } = setup();
   try {
     const runner = new LocalStackRunner({ workDir: project });
-    const result = await runOperation(runner, "up", "staging", {});
-    assert.equal(result.status, "succeeded", result.error);
+    const lines: string[] = [];
+    const up = await runOperation(runner, "up", "staging", { onOutput: (l) => lines.push(l) });
+    assert.equal(up.status, "succeeded", up.error);
+    assert.deepEqual(calls().map((c) => c[0]), ["up", "stack", "up"], "one update, its stack made on the way");
+    // Written to the pipe, then printed at once: masked although the event log was not read in between.
+    assert.ok(lines.includes("  + token = [secret]"), lines.join("\n"));
+    const refreshed: string[] = [];
+    const refresh = await runOperation(runner, "refresh", "staging", { onOutput: (l) => refreshed.push(l), onEvent: (e) => refreshed.push(JSON.stringify(e)) });
+    assert.equal(refresh.status, "succeeded", refresh.error);
+    assert.ok(!refreshed.some((l) => l.includes("stub-secret")), refreshed.join("\n"));
     const nice = readFileSync(process.env.PULUMI_STUB_LOG!, "utf8")
       .split("\n")
       .filter((l) => l.startsWith("NICE"))
       .map((l) => l.split("\t").slice(1));
     const of = (command: string) => [...new Set(nice.filter(([c]) => c.startsWith(command)).map(([, n]) => n))];
-    assert.deepEqual(of("stack output"), ["10"]);
-    assert.deepEqual(of("config --json"), ["10"]);
+    // The secrets: outputs masked and plain, and the config. The refresh reads the outputs it returns itself.
+    assert.deepEqual(of("stack output --json --show-secrets"), ["10"]);
+    assert.deepEqual(of("config --json --show-secrets"), ["10"]);
+    assert.equal(nice.filter(([c]) => c.startsWith("stack output --json --stack")).length, 2);
+    assert.deepEqual(of("refresh "), ["0"]);
     assert.deepEqual(of("up "), ["0"]);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -71,6 +71,21 @@ test("runOperation redacts events, output, results and errors, and reports abort
   assert.deepEqual(await pending, { status: "cancelled", error: "update cancelled" });
 });
 
+test("a run whose program reports its secrets is masked with them as they come, and reads no others", async () => {
+  const runner = new ScriptedStackRunner({
+    outputs: { key: { value: "old-output-secret", secret: true } },
+    programSecrets: ["fresh-password"],
+    steps: { up: [{ output: "set fresh-password" }], refresh: [{ output: "read old-output-secret" }] },
+  });
+  const seen: string[] = [];
+  assert.equal((await runOperation(runner, "up", "s", { onOutput: (l) => seen.push(l) })).status, "succeeded");
+  assert.deepEqual(seen, ["set [secret]"]);
+  assert.ok(!runner.calls.some((c) => c.method === "secretValues"), "no CLI read of the secrets beside a program run");
+  assert.equal((await runOperation(runner, "refresh", "s", { onOutput: (l) => seen.push(l) })).status, "succeeded");
+  assert.equal(seen.at(-1), "read [secret]", "an operation without a program reads them");
+  assert.equal(runner.calls.filter((c) => c.method === "secretValues").length, 1);
+});
+
 test("runOperation reads the secrets while the operation starts: what comes first waits and is masked; unreadable secrets stop it", async () => {
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));

@@ -73,8 +73,7 @@ function hive(dir: string, args: string[]): HiveRun {
 
 /** Everything but unchanged resources: what an update did. */
 function changed(run: HiveRun): Record<string, number> {
-  // The update's read of its own previous outputs (the ledger's StackReference) is no change.
-  return Object.fromEntries(Object.entries(run.changes).filter(([kind]) => kind !== "same" && kind !== "read"));
+  return Object.fromEntries(Object.entries(run.changes).filter(([kind]) => kind !== "same"));
 }
 
 function proxyBytes(): number {
