@@ -83,7 +83,6 @@ export class AddonRole extends pulumi.ComponentResource {
       {
         connection: args.repository,
         create: text,
-        update: text,
         stdin: inventoryLines(args.site, args.secrets, pulumi.output(args.repository).apply((c) => c.privateKey)),
       },
       { parent: this, dependsOn: [...args.dependsOn, ...Object.values(args.files.uploads), ...(args.files.library ? [args.files.library] : [])] },

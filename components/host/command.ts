@@ -44,9 +44,10 @@ function checkNames(what: string, wanted: readonly string[], given: Readonly<Rec
 /**
  * One `command.remote.Command` for a step; `dependsOn` comes from the caller.
  *
- * The step's script and plain parameters are its `create` and `update` text and its secrets are its
- * `stdin`, and it has no `triggers`: the command provider replaces a command whose triggers change
- * (create of the new, then delete of the old), but *updates* one whose create/update/stdin change. So a
+ * The step's script and plain parameters are its `create` text and its secrets are its `stdin`, and it has
+ * no `triggers`: the command provider replaces a command whose triggers change (create of the new, then
+ * delete of the old), but *updates* one whose create/stdin change, running `create` again (no separate
+ * `update` text: it would be stored twice more in the state, for nothing). So a
  * changed script or parameter runs the step again on the server and never runs its delete. A step with a
  * delete is also given its resource name (`HIVE_OWNER`): its script claims what it made under that name
  * and its delete undoes only its own claim, so a renamed step's old delete leaves the new one's work alone;
@@ -75,7 +76,6 @@ export function stepCommand(
     {
       connection: connectionArgs(connection),
       create,
-      update: create,
       delete: deleteEnv === null ? undefined : env.apply((e) => remoteCommand(step.step, script, { ...e, ...deleteEnv }, asRoot)),
       stdin,
       // The provider would pass the previous output through SSH setenv, which sshd refuses by default.

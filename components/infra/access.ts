@@ -46,7 +46,6 @@ export function adminAccess(name: string, args: AdminAccessArgs, opts: pulumi.Cu
     {
       interpreter: ["/bin/bash", "-c"],
       create: grant,
-      update: grant,
       delete: `HIVE_ACTION=release\nHIVE_DIAL_TRIES=3\n${ACCESS_SCRIPT}`,
       environment,
       stdin: pulumi.secret(stdin),

@@ -124,7 +124,6 @@ export class VagrantHostFleet extends pulumi.ComponentResource implements HostFl
       `${name}-machines`,
       {
         create: UP_SCRIPT,
-        update: UP_SCRIPT,
         delete: DESTROY_SCRIPT,
         interpreter: ["/bin/bash", "-c"],
         // No triggers: a replacement would run `vagrant destroy`; a changed Vagrantfile or halted flag is an update.

@@ -108,7 +108,6 @@ export class RepositoryFile extends pulumi.ComponentResource {
       {
         connection: args.connection,
         create: texts.create,
-        update: texts.create,
         delete: texts.delete,
         ...(args.secretContent !== undefined ? { stdin: pulumi.secret(args.secretContent) } : {}),
       },

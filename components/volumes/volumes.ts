@@ -57,7 +57,7 @@ export class DrbdVolume extends pulumi.ComponentResource {
       }
       const cmd = new command.remote.Command(
         `${name}-${host.shortName}`,
-        { connection, create: texts.create, update: texts.create, delete: texts.delete },
+        { connection, create: texts.create, delete: texts.delete },
         // A changed connection replaces the command; deleting first keeps the delete of the old one from
         // undoing the create of the new one (the delete leaves a resource that is in use untouched).
         { parent: this, deleteBeforeReplace: true },

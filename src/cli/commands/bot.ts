@@ -1,9 +1,14 @@
 // `hive bot`: the deploy bot service, and `hive bot hash-token` for its configuration file.
 import { InvalidArgumentError, type Command } from "commander";
-import { generateToken, hashToken } from "../../bot/auth";
-import { loadConfig } from "../../bot/config";
-import { startBot } from "../../bot/index";
-import { jsonLogger } from "../../bot/log";
+
+// The bot's modules load when a bot command runs, not with every `hive` command (they take a tenth of a
+// second that `hive up` would wait for before its engine starts).
+const auth = () => require("../../bot/auth") as typeof import("../../bot/auth");
+const service = () => ({
+  ...(require("../../bot/config") as typeof import("../../bot/config")),
+  ...(require("../../bot/index") as typeof import("../../bot/index")),
+  ...(require("../../bot/log") as typeof import("../../bot/log")),
+});
 
 function readStdin(): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -30,6 +35,7 @@ export function registerBotCommand(program: Command): Command {
     .option("--host <address>", "listen address (overrides the config; default 127.0.0.1)")
     .action(async (opts: { config?: string; port?: number; host?: string }) => {
       if (!opts.config) throw new Error("hive bot needs --config FILE (see docs/bot.md)");
+      const { loadConfig, jsonLogger, startBot } = service();
       const config = loadConfig(opts.config);
       const log = jsonLogger();
       const running = await startBot(config, { port: opts.port, host: opts.host, log });
@@ -53,6 +59,7 @@ export function registerBotCommand(program: Command): Command {
     .option("--stdin", "hash the token read from standard input instead of generating one")
     .option("--scrypt", "use scrypt instead of sha256")
     .action(async (opts: { stdin?: boolean; scrypt?: boolean }) => {
+      const { generateToken, hashToken } = auth();
       const kind = opts.scrypt ? "scrypt" : "sha256";
       if (opts.stdin) {
         const token = (await readStdin()).trim();
