@@ -140,9 +140,9 @@ export function changes(out: string): Record<string, number> {
   return Object.fromEntries(m[1].split(", ").map((part) => [part.split(" ")[0], Number(part.split(" ")[1])]));
 }
 
-/** The changes besides `same` and `read` (the program reads its previous outputs on every update). */
+/** The changes besides `same`. */
 export function realChanges(out: string): Record<string, number> {
-  return Object.fromEntries(Object.entries(changes(out)).filter(([kind]) => kind !== "same" && kind !== "read"));
+  return Object.fromEntries(Object.entries(changes(out)).filter(([kind]) => kind !== "same"));
 }
 
 export { repoRoot, existsSync };
