@@ -61,10 +61,14 @@ function onConsole(server: "s1" | "s2" | "s3", command: string): void {
   assert.equal(r.status, 0, `${server}: ${command}: ${r.stdout}${r.stderr}`);
 }
 
+/** Everything `hive` and the bot printed or streamed during the test, checked for secrets near its end. */
+const printed: string[] = [];
+
 function hive(dir: string, args: string[]): HiveRun {
   const started = Date.now();
   const r = spawnSync(process.execPath, [join(dir, "bin/hive.js"), ...args], { cwd: dir, env, encoding: "utf8", timeout: 1_800_000 });
   const out = `${r.stdout}${r.stderr}`;
+  printed.push(out);
   const changes: Record<string, number> = {};
   const summary = /succeeded: (.*)$/m.exec(out)?.[1] ?? "";
   for (const m of summary.matchAll(/([a-z]+) (\d+)/g)) changes[m[1]] = Number(m[2]);
@@ -122,7 +126,7 @@ function inTask(service: string, command: string): { status: number | null; out:
 }
 
 /** One HTTP request to the bot with the test's token; the parsed JSON answer. */
-type BotCall = (method: string, path: string) => Promise<{ status: number; body: Record<string, unknown> }>;
+type BotCall = (method: string, path: string) => Promise<{ status: number; body: Record<string, unknown>; text: string }>;
 
 /** The deploy bot of the project in `dir`: one token that may preview and update the private stage. */
 async function withBot<T>(dir: string, use: (call: BotCall) => Promise<T>): Promise<T> {
@@ -167,7 +171,10 @@ async function withBot<T>(dir: string, use: (call: BotCall) => Promise<T>): Prom
       const req = request({ host: "127.0.0.1", port, method, path, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" } }, (res) => {
         let text = "";
         res.on("data", (c: Buffer) => (text += c.toString()));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text === "" ? {} : (JSON.parse(text) as Record<string, unknown>) }));
+        res.on("end", () => {
+          const json = (res.headers["content-type"] ?? "").includes("json") && text !== "";
+          resolve({ status: res.statusCode ?? 0, body: json ? (JSON.parse(text) as Record<string, unknown>) : {}, text });
+        });
       });
       req.on("error", reject);
       req.end(method === "POST" ? "{}" : undefined);
@@ -323,7 +330,38 @@ test("the whole site on the real engine", { skip: missing ?? false, timeout: 5_4
       assert.equal(preview.status, "succeeded", JSON.stringify(preview));
       const up = await botRun(call, "up");
       assert.equal(up.status, "succeeded", JSON.stringify(up));
+      for (const run of [preview, up]) {
+        const events = await call("GET", `/runs/${String(run.id)}/events`);
+        assert.equal(events.status, 200);
+        assert.match(events.text, /event: end/);
+        printed.push(events.text);
+      }
     });
+  });
+
+  await step("no secret of the stack reaches what hive printed or the bot streamed", () => {
+    // Every secret the state holds (site key, CA and host keys, passwords, the swarm's join token), in plain text.
+    const exported = JSON.parse(pulumiOk(env, dir, ["stack", "export", "--show-secrets"]).stdout) as unknown;
+    const secrets = new Set<string>([readFileSync(key, "utf8").trim()]);
+    const collect = (v: unknown): void => {
+      if (Array.isArray(v)) v.forEach(collect);
+      else if (v !== null && typeof v === "object") {
+        const o = v as Record<string, unknown>;
+        if (typeof o.plaintext === "string") leaves(JSON.parse(o.plaintext) as unknown).forEach((x) => secrets.add(x.trim()));
+        else Object.values(o).forEach(collect);
+      }
+    };
+    const leaves = (v: unknown): string[] =>
+      typeof v === "string" ? [v] : Array.isArray(v) ? v.flatMap(leaves) : v !== null && typeof v === "object" ? Object.values(v).flatMap(leaves) : [];
+    collect(exported);
+    const known = [...secrets].filter((x) => x.length >= 8);
+    assert.ok(known.length >= 8, `the state's secrets were found: ${known.length}`);
+    const text = printed.join("\n");
+    assert.ok(text.length > 10_000, "something was printed");
+    // As printed, and as the bot's events carry it (JSON-escaped: a key's line breaks become \\n).
+    for (const secret of known) {
+      for (const form of [secret, JSON.stringify(secret).slice(1, -1)]) assert.ok(!text.includes(form), `a secret of ${secret.length} characters was printed`);
+    }
   });
 
   await step("lib.sh changed: every step updated, none replaced or deleted, the repository keeps running", () => {
