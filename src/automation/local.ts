@@ -264,8 +264,8 @@ export class LocalStackRunner implements StackRunner {
       "--stack",
       stage,
     ];
-    // The event log holds debug diagnostics with secret values: it lives in a folder only this user reads
-    // and is removed with it.
+    // The event log may hold debug diagnostics with secret values (hive's program sends none, a program of
+    // another kind would): it lives in a folder only this user reads, with the secrets pipe, and is removed.
     const logDir = mkdtempSync(path.join(tmpdir(), "hive-events-"));
     let pipe: SecretPipe | undefined;
     try {
