@@ -347,8 +347,8 @@ test("the whole site on the real engine", { skip: missing ?? false, timeout: 5_4
     /** Secret value → where the state holds it (resource and property), for the message. */
     const secrets = new Map<string, string>([[readFileSync(key, "utf8").trim(), "the site key"]]);
     const others = new Map<string, string>();
-    const leavesOf = (v: unknown): string[] =>
-      typeof v === "string" ? [v] : v !== null && typeof v === "object" ? Object.values(v).flatMap(leavesOf) : [];
+    const leavesOf = (v: unknown, path: string): [string, string][] =>
+      typeof v === "string" ? [[v, path]] : v !== null && typeof v === "object" ? Object.entries(v).flatMap(([k, x]) => leavesOf(x, `${path}.${k}`)) : [];
     const credentials = (v: unknown, name = ""): string[] =>
       typeof v === "string"
         ? /key|password|token|secret|stdin/i.test(name) ? [v] : []
@@ -367,7 +367,7 @@ test("the whole site on the real engine", { skip: missing ?? false, timeout: 5_4
           for (const x of typeof value === "string" ? [value] : credentials(value)) if (!secrets.has(x.trim())) secrets.set(x.trim(), where);
           // The other fields of a secret object: printed ones are named in the log (no value), not failed.
           if (typeof value === "object" && value !== null) {
-            for (const x of leavesOf(value)) if (x.length >= 8 && !credentials(value).includes(x)) others.set(x, where);
+            for (const [x, path] of leavesOf(value, where)) if (x.length >= 8 && !credentials(value).includes(x)) others.set(x, path);
           }
         }
       }
