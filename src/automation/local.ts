@@ -10,6 +10,8 @@ import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync } from "node:fs";
 import { setPriority, tmpdir } from "node:os";
 import * as path from "node:path";
+import { StringDecoder } from "node:string_decoder";
+import { lineSplitter } from "./lines";
 import { SECRET_MASK, stringLeaves } from "./redact";
 import { SecretPipe, SECRETS_PIPE_ENV } from "./secret-channel";
 import { SDK_DEBUG_ENV } from "../sdk-debug";
@@ -29,21 +31,6 @@ export const PROJECT_ROOT = path.resolve(__dirname, "../..");
 
 export { resolveBackendUrl } from "./backend";
 
-/** Splits CLI output chunks into whole lines; the last partial line is kept until flush(). */
-export function lineSplitter(emit: (line: string) => void): { push(chunk: string): void; flush(): void } {
-  let pending = "";
-  return {
-    push(chunk) {
-      const parts = (pending + chunk).split(/\r?\n/);
-      pending = parts.pop() ?? "";
-      for (const line of parts) emit(line);
-    },
-    flush() {
-      if (pending !== "") emit(pending);
-      pending = "";
-    },
-  };
-}
 
 /** The key of a secret value in the engine's JSON (its "signature"); the event log masks what it holds. */
 const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
@@ -74,40 +61,46 @@ export function isReportedEvent(event: EngineEventLike): boolean {
 /** Reads the engine's event log (one JSON event per line) as the CLI appends to it. */
 class EventLogReader {
   private offset = 0;
-  private pending = "";
   private readonly buffer = Buffer.alloc(1 << 16);
+  /** Keeps a character cut at the end of a read for the next one. */
+  private readonly decoder = new StringDecoder("utf8");
+  private readonly lines: ReturnType<typeof lineSplitter>;
 
   constructor(
     private readonly file: string,
-    private readonly onEvent: (event: EngineEventLike) => void,
+    onEvent: (event: EngineEventLike) => void,
     /** Runs after each read and before its events are delivered. */
     private readonly beforeDelivery: () => void,
-  ) {}
+  ) {
+    this.lines = lineSplitter((line) => {
+      if (line.trim() !== "") onEvent(JSON.parse(line) as EngineEventLike);
+    });
+  }
 
   /** Delivers every whole line written so far. */
   drain(): void {
-    this.read();
+    const text = this.read();
     this.beforeDelivery();
-    const lines = this.pending.split("\n");
-    this.pending = lines.pop() ?? "";
-    for (const line of lines) if (line.trim() !== "") this.onEvent(JSON.parse(line) as EngineEventLike);
+    this.lines.push(text);
   }
 
-  private read(): void {
+  private read(): string {
     let fd: number;
     try {
       fd = openSync(this.file, "r");
     } catch {
-      return; // not created yet
+      return ""; // not created yet
     }
+    let text = "";
     try {
       for (let n = readSync(fd, this.buffer, 0, this.buffer.length, this.offset); n > 0; n = readSync(fd, this.buffer, 0, this.buffer.length, this.offset)) {
         this.offset += n;
-        this.pending += this.buffer.toString("utf8", 0, n);
+        text += this.decoder.write(this.buffer.subarray(0, n));
       }
     } finally {
       closeSync(fd);
     }
+    return text;
   }
 }
 

@@ -10,6 +10,8 @@
 import { spawnSync } from "node:child_process";
 import { closeSync, constants, openSync, readSync, writeSync } from "node:fs";
 import * as path from "node:path";
+import { StringDecoder } from "node:string_decoder";
+import { lineSplitter } from "./lines";
 
 /** Names the pipe in the environment of the CLI and, through the language host, of the program. */
 export const SECRETS_PIPE_ENV = "HIVE_SECRETS_PIPE";
@@ -25,8 +27,14 @@ function errorCode(err: unknown): string | undefined {
 export class SecretPipe {
   readonly path: string;
   private readonly fd: number;
-  private pending = "";
   private readonly buffer = Buffer.alloc(1 << 16);
+  /** Keeps a character cut at the end of a read for the next one. */
+  private readonly decoder = new StringDecoder("utf8");
+  /** Values of the whole lines read, until drain() hands them on. */
+  private received: string[] = [];
+  private readonly lines = lineSplitter((line) => {
+    if (line !== "") this.received.push(...(JSON.parse(line) as string[]));
+  });
 
   constructor(dir: string) {
     this.path = path.join(dir, "secrets.pipe");
@@ -47,11 +55,11 @@ export class SecretPipe {
         throw err;
       }
       if (n === 0) break; // no writer (yet, or any more)
-      this.pending += this.buffer.toString("utf8", 0, n);
+      this.lines.push(this.decoder.write(this.buffer.subarray(0, n)));
     }
-    const lines = this.pending.split("\n");
-    this.pending = lines.pop() ?? "";
-    return lines.filter((l) => l !== "").flatMap((l) => JSON.parse(l) as string[]);
+    const values = this.received;
+    this.received = [];
+    return values;
   }
 
   close(): void {

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { createRedactor, publicOutputs, stringLeaves } from "../../src/automation/redact";
 import { runOperation } from "../../src/automation/run";
-import { lineSplitter, resolveBackendUrl } from "../../src/automation/local";
+import { resolveBackendUrl } from "../../src/automation/local";
+import { lineSplitter } from "../../src/automation/lines";
 import { ScriptedStackRunner } from "../../src/automation/scripted";
 
 test("publicOutputs masks secret outputs and keeps the rest, sorted by name", () => {

@@ -13,8 +13,8 @@ import { until } from "../helpers/until";
 
 const CHANNEL = path.join(__dirname, "../../src/automation/secret-channel.ts");
 
-/** 300 keys of 3 KB: 900 KB through a 64 KB pipe, which the runner empties only now and then. */
-const KEYS = `Array.from({ length: 300 }, (_, i) => "-----BEGIN KEY " + i + "-----\\n" + "k".repeat(3000) + "\\n-----END KEY-----\\n")`;
+/** 300 keys of 4.5 KB (a two-byte character in each pair, so that reads end inside one): 1.3 MB through a 64 KB pipe, which the runner empties only now and then. */
+const KEYS = `Array.from({ length: 300 }, (_, i) => "-----BEGIN KEY " + i + "-----\\n" + "kä".repeat(1500) + "\\n-----END KEY-----\\n")`;
 
 /** Runs `reportSecrets` in a process of its own (as the program does): the given batches, then KEYS one by one. */
 function reporter(pipe: string | undefined, batches: string[][], keys = false): Promise<{ code: number | null; stderr: string }> {
@@ -35,7 +35,7 @@ test("values written by the program arrive whole, once each, even when they fill
   try {
     const pipe = new SecretPipe(dir);
     assert.deepEqual(pipe.drain(), [], "nothing before the program starts");
-    const keys = Array.from({ length: 300 }, (_, i) => `-----BEGIN KEY ${i}-----\n${"k".repeat(3000)}\n-----END KEY-----\n`);
+    const keys = Array.from({ length: 300 }, (_, i) => `-----BEGIN KEY ${i}-----\n${"kä".repeat(1500)}\n-----END KEY-----\n`);
     const done = reporter(pipe.path, [["pw-1", "pw-1", "pw-2"], ["pw-1"]], true);
     const got: string[] = [];
     let finished = false;
