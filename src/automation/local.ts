@@ -15,7 +15,7 @@ import { lineSplitter } from "./lines";
 import { SECRET_MASK, stringLeaves } from "./redact";
 import { SecretPipe, SECRETS_PIPE_ENV } from "./secret-channel";
 import { SDK_DEBUG_ENV } from "../sdk-debug";
-import { INVENTORY_ENV, type EngineEventLike, type Operation, type PublicOutputs, type RunOptions, type RunResult, type StackRunner } from "./types";
+import { INVENTORY_ENV, runsProgram, type EngineEventLike, type Operation, type PublicOutputs, type RunOptions, type RunResult, type StackRunner } from "./types";
 import { resolveBackendUrl } from "./backend";
 
 export interface LocalRunnerOptions {
@@ -219,7 +219,7 @@ export class LocalStackRunner implements StackRunner {
 
   /** Up and preview run the program, which reports the secrets it meets (see secret-channel.ts). */
   reportsSecrets(operation: Operation, opts: RunOptions): boolean {
-    return operation === "up" || (operation === "preview" && opts.destroy !== true);
+    return runsProgram(operation, opts);
   }
 
   /**
@@ -316,7 +316,7 @@ export class LocalStackRunner implements StackRunner {
 
   async preview(stage: string, opts: RunOptions): Promise<RunResult> {
     const args = opts.destroy ? ["destroy", "--preview-only"] : ["preview", ...(opts.planFile !== undefined ? ["--save-plan", opts.planFile] : [])];
-    const { changes } = await this.engine(stage, args, opts, opts.destroy ? null : { env: LocalStackRunner.programEnv(opts) });
+    const { changes } = await this.engine(stage, args, opts, runsProgram("preview", opts) ? { env: LocalStackRunner.programEnv(opts) } : null);
     return { status: "succeeded", changes };
   }
 

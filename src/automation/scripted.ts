@@ -4,7 +4,7 @@
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import type { OutputLike } from "./redact";
 import { publicOutputs, stringLeaves } from "./redact";
-import type { EngineEventLike, Operation, PublicOutputs, RunOptions, RunResult, StackRunner } from "./types";
+import { runsProgram, type EngineEventLike, type Operation, type PublicOutputs, type RunOptions, type RunResult, type StackRunner } from "./types";
 
 export interface ScriptStep {
   event?: EngineEventLike;
@@ -125,7 +125,7 @@ export class ScriptedStackRunner implements StackRunner {
   }
 
   reportsSecrets(operation: Operation, opts: RunOptions): boolean {
-    return this.options.programSecrets !== undefined && (operation === "up" || (operation === "preview" && opts.destroy !== true));
+    return this.options.programSecrets !== undefined && runsProgram(operation, opts);
   }
 
   preview(stage: string, opts: RunOptions): Promise<RunResult> {

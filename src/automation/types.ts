@@ -12,6 +12,11 @@ export type Operation = "preview" | "up" | "refresh" | "destroy";
 
 export const OPERATIONS: readonly Operation[] = ["preview", "up", "refresh", "destroy"];
 
+/** Whether the operation runs the program: an update or a preview of one (a destroy's preview does not). */
+export function runsProgram(operation: Operation, opts: { destroy?: boolean }): boolean {
+  return operation === "up" || (operation === "preview" && opts.destroy !== true);
+}
+
 /** One engine event as the Automation API delivers it; kept opaque so the layer stays general. */
 export type EngineEventLike = Record<string, unknown>;
 
